@@ -1,0 +1,425 @@
+#include "dataplane/http/h1_server_connection.h"
+
+#include <event2/buffer.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <climits>
+#include <cstdio>
+
+#include "common/json.h"
+#include "common/log.h"
+
+namespace sluice::http {
+
+namespace {
+constexpr size_t kWriteLowWatermark = 64 * 1024;
+// Pipelined input buffered while a request is in progress before reading stops.
+constexpr size_t kMaxPipelinedInput = 64 * 1024;
+// A response that went out before its request body was read keeps the connection only if at
+// most this much body is left to read and drop.
+constexpr uint64_t kMaxDiscardBody = 64 * 1024;
+constexpr uint32_t kKeepAliveIdleMs = 75000;
+
+// Holds a finished stream until the loop unwinds: its destructor may run from inside its own
+// callbacks otherwise.
+class DeferredStream final : public Deferrable {
+ public:
+  explicit DeferredStream(std::unique_ptr<StreamHandler> s) : s_(std::move(s)) {}
+
+ private:
+  std::unique_ptr<StreamHandler> s_;
+};
+
+const char* Reason(int status) {
+  const char* r = http_status_str(static_cast<http_status>(status));
+  return (r == nullptr || r[0] == '<') ? "Unknown" : r;
+}
+}  // namespace
+
+H1ServerConnection::H1ServerConnection(Worker* worker, evutil_socket_t fd, std::string client_ip,
+                                       int local_port, StreamFactory factory, H1Limits limits)
+    : worker_(worker),
+      client_ip_(std::move(client_ip)),
+      local_port_(local_port),
+      factory_(std::move(factory)),
+      limits_(limits) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  bev_ = bufferevent_socket_new(worker_->base(), fd, BEV_OPT_CLOSE_ON_FREE);
+  bufferevent_setcb(bev_, &OnRead, &OnWrite, &OnEvent, this);
+  bufferevent_setwatermark(bev_, EV_WRITE, kWriteLowWatermark, 0);
+  timeval idle{kKeepAliveIdleMs / 1000, 0};
+  bufferevent_set_timeouts(bev_, &idle, nullptr);
+  bufferevent_enable(bev_, EV_READ | EV_WRITE);
+  http_parser_init(&parser_, HTTP_REQUEST);
+  parser_.data = this;
+  resume_ev_ = event_new(worker_->base(), -1, 0, &OnResume, this);
+}
+
+H1ServerConnection::~H1ServerConnection() {
+  stream_.reset();
+  if (resume_ev_ != nullptr) event_free(resume_ev_);
+  if (bev_ != nullptr) bufferevent_free(bev_);
+}
+
+const http_parser_settings& H1ServerConnection::Settings() {
+  static const http_parser_settings settings = [] {
+    http_parser_settings s;
+    http_parser_settings_init(&s);
+    s.on_message_begin = &OnMessageBegin;
+    s.on_url = &OnUrl;
+    s.on_header_field = &OnHeaderField;
+    s.on_header_value = &OnHeaderValue;
+    s.on_headers_complete = &OnHeadersComplete;
+    s.on_body = &OnBody;
+    s.on_message_complete = &OnMessageComplete;
+    return s;
+  }();
+  return settings;
+}
+
+void H1ServerConnection::OnRead(bufferevent*, void* arg) {
+  static_cast<H1ServerConnection*>(arg)->ProcessInput();
+}
+
+void H1ServerConnection::OnResume(evutil_socket_t, short, void* arg) {
+  static_cast<H1ServerConnection*>(arg)->ProcessInput();
+}
+
+void H1ServerConnection::ProcessInput() {
+  if (closed_ || closing_) return;
+  evbuffer* in = bufferevent_get_input(bev_);
+  while (!paused_ && !closed_ && read_enabled_) {
+    evbuffer_iovec vec;
+    if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1 || vec.iov_len == 0) break;
+    size_t n = http_parser_execute(&parser_, &Settings(), static_cast<const char*>(vec.iov_base),
+                                   vec.iov_len);
+    evbuffer_drain(in, n);
+    if (closed_) return;
+    if (reject_status_ != 0) {
+      RejectAndClose(reject_status_, reject_code_, reject_message_);
+      return;
+    }
+    http_errno err = HTTP_PARSER_ERRNO(&parser_);
+    if (err == HPE_PAUSED) break;
+    if (err != HPE_OK) {
+      RejectAndClose(400, "bad_request",
+                     std::string("malformed HTTP/1.1 request: ") + http_errno_description(err));
+      return;
+    }
+  }
+  if (paused_ && evbuffer_get_length(in) > kMaxPipelinedInput) {
+    bufferevent_disable(bev_, EV_READ);
+  }
+}
+
+int H1ServerConnection::OnMessageBegin(http_parser* p) {
+  auto* self = static_cast<H1ServerConnection*>(p->data);
+  self->head_ = RequestHead();
+  self->header_field_.clear();
+  self->in_header_value_ = false;
+  self->header_bytes_ = 0;
+  self->body_bytes_ = 0;
+  self->request_complete_ = false;
+  self->discarding_body_ = false;
+  return 0;
+}
+
+bool H1ServerConnection::CountHeaderBytes(size_t len) {
+  header_bytes_ += len;
+  if (header_bytes_ > limits_.max_header_bytes) {
+    reject_status_ = 431;
+    reject_code_ = "request_headers_too_large";
+    reject_message_ = "request headers exceed " + std::to_string(limits_.max_header_bytes) +
+                      " bytes";
+    return false;
+  }
+  return true;
+}
+
+int H1ServerConnection::OnUrl(http_parser* p, const char* at, size_t len) {
+  auto* self = static_cast<H1ServerConnection*>(p->data);
+  if (!self->CountHeaderBytes(len)) return 1;
+  self->head_.target.append(at, len);
+  return 0;
+}
+
+int H1ServerConnection::OnHeaderField(http_parser* p, const char* at, size_t len) {
+  auto* self = static_cast<H1ServerConnection*>(p->data);
+  if (!self->CountHeaderBytes(len)) return 1;
+  if (self->in_header_value_) {
+    self->in_header_value_ = false;
+    self->header_field_.clear();
+  }
+  self->header_field_.append(at, len);
+  return 0;
+}
+
+int H1ServerConnection::OnHeaderValue(http_parser* p, const char* at, size_t len) {
+  auto* self = static_cast<H1ServerConnection*>(p->data);
+  if (!self->CountHeaderBytes(len)) return 1;
+  if (!self->in_header_value_) {
+    self->in_header_value_ = true;
+    if (self->head_.headers.size() >= self->limits_.max_headers) {
+      self->reject_status_ = 431;
+      self->reject_code_ = "too_many_headers";
+      self->reject_message_ =
+          "more than " + std::to_string(self->limits_.max_headers) + " request headers";
+      return 1;
+    }
+    self->head_.headers.Add(self->header_field_, std::string());
+  }
+  self->head_.headers.mutable_all().back().value.append(at, len);
+  return 0;
+}
+
+int H1ServerConnection::OnHeadersComplete(http_parser* p) {
+  auto* self = static_cast<H1ServerConnection*>(p->data);
+  RequestHead& h = self->head_;
+  h.method = http_method_str(static_cast<http_method>(p->method));
+  h.version_major = p->http_major;
+  h.version_minor = p->http_minor;
+  h.chunked = (p->flags & F_CHUNKED) != 0;
+  h.content_length = (p->content_length == ULLONG_MAX) ? 0 : p->content_length;
+  h.has_body = h.chunked || h.content_length > 0;
+  h.client_ip = self->client_ip_;
+  h.local_port = self->local_port_;
+  if (const std::string* expect = h.headers.Get("expect")) {
+    h.expect_continue = EqualsIgnoreCase(*expect, "100-continue");
+  }
+  size_t hosts = h.headers.Count("host");
+  if (hosts > 1 || (hosts == 0 && h.version_major == 1 && h.version_minor >= 1)) {
+    self->reject_status_ = 400;
+    self->reject_code_ = "bad_request";
+    self->reject_message_ = hosts > 1 ? "more than one Host header" : "missing Host header";
+    return -1;
+  }
+  self->keep_alive_ = http_should_keep_alive(p) != 0;
+  self->head_request_ = p->method == HTTP_HEAD;
+  self->req_minor_ = h.version_minor;
+  self->req_chunked_ = h.chunked;
+  self->req_content_length_ = h.content_length;
+  // No idle timeout while a request is in flight (an SSE response may be silent for minutes).
+  bufferevent_set_timeouts(self->bev_, nullptr, nullptr);
+  self->stream_ = self->factory_(self);
+  self->stream_->DecodeHeaders(std::move(self->head_));
+  return 0;
+}
+
+int H1ServerConnection::OnBody(http_parser* p, const char* at, size_t len) {
+  auto* self = static_cast<H1ServerConnection*>(p->data);
+  self->body_bytes_ += len;
+  if (self->stream_ != nullptr && !self->discarding_body_) self->stream_->DecodeData(at, len);
+  return 0;
+}
+
+int H1ServerConnection::OnMessageComplete(http_parser* p) {
+  auto* self = static_cast<H1ServerConnection*>(p->data);
+  self->request_complete_ = true;
+  if (self->stream_ != nullptr && !self->discarding_body_) {
+    self->stream_->DecodeComplete();
+    if (self->closed_) return 0;
+  }
+  if (self->stream_ == nullptr) {
+    // The response is already done (it did not wait for the body): go on with the next request.
+    self->discarding_body_ = false;
+    timeval idle{kKeepAliveIdleMs / 1000, 0};
+    bufferevent_set_timeouts(self->bev_, &idle, nullptr);
+    return 0;
+  }
+  // Hold further (pipelined) requests until this response is done.
+  self->paused_ = true;
+  http_parser_pause(p, 1);
+  return 0;
+}
+
+bool H1ServerConnection::CanDiscardRest() const {
+  if (req_chunked_) return false;
+  return req_content_length_ - body_bytes_ <= kMaxDiscardBody;
+}
+
+void H1ServerConnection::EncodeHeaders(int status, const HeaderMap& headers, bool end_stream) {
+  if (closed_) return;
+  response_started_ = true;
+  evbuffer* out = bufferevent_get_output(bev_);
+  char line[64];
+  int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, Reason(status));
+  evbuffer_add(out, line, static_cast<size_t>(n));
+  bool no_body = head_request_ || status == 204 || status == 304 || (status >= 100 && status < 200);
+  bool has_length = false;
+  std::string block;
+  block.reserve(512);
+  for (const Header& h : headers.all()) {
+    if (EqualsIgnoreCase(h.name, "connection") || EqualsIgnoreCase(h.name, "transfer-encoding") ||
+        EqualsIgnoreCase(h.name, "keep-alive")) {
+      continue;
+    }
+    if (EqualsIgnoreCase(h.name, "content-length")) has_length = true;
+    block.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  if (no_body) {
+    framing_ = Framing::kNone;
+  } else if (has_length) {
+    framing_ = Framing::kLength;
+  } else if (end_stream) {
+    framing_ = Framing::kNone;
+    block.append("Content-Length: 0\r\n");
+  } else if (req_minor_ >= 1) {
+    framing_ = Framing::kChunked;
+    block.append("Transfer-Encoding: chunked\r\n");
+  } else {
+    framing_ = Framing::kClose;
+    keep_alive_ = false;
+  }
+  if (!request_complete_ && !CanDiscardRest()) keep_alive_ = false;
+  if (!keep_alive_) {
+    block.append("Connection: close\r\n");
+  } else if (req_minor_ == 0) {
+    block.append("Connection: keep-alive\r\n");
+  }
+  block.append("\r\n");
+  evbuffer_add(out, block.data(), block.size());
+  if (end_stream) FinishStream();
+}
+
+void H1ServerConnection::EncodeData(const char* data, size_t len, bool end_stream) {
+  if (closed_) return;
+  evbuffer* out = bufferevent_get_output(bev_);
+  switch (framing_) {
+    case Framing::kChunked:
+      if (len > 0) {
+        char size_line[32];
+        int n = snprintf(size_line, sizeof size_line, "%zx\r\n", len);
+        evbuffer_add(out, size_line, static_cast<size_t>(n));
+        evbuffer_add(out, data, len);
+        evbuffer_add(out, "\r\n", 2);
+      }
+      if (end_stream) evbuffer_add(out, "0\r\n\r\n", 5);
+      break;
+    case Framing::kLength:
+    case Framing::kClose:
+      if (len > 0) evbuffer_add(out, data, len);
+      break;
+    case Framing::kNone:
+      break;
+  }
+  if (end_stream) FinishStream();
+}
+
+void H1ServerConnection::FinishStream() {
+  if (stream_ != nullptr) {
+    worker_->DeferDelete(std::make_unique<DeferredStream>(std::move(stream_)));
+  }
+  response_started_ = false;
+  if (!keep_alive_ || framing_ == Framing::kClose) {
+    framing_ = Framing::kNone;
+    CloseAfterFlush();
+    return;
+  }
+  framing_ = Framing::kNone;
+  if (!request_complete_) {
+    // Keep parsing: the rest of this request's body is dropped (CanDiscardRest() held when the
+    // response started), then the next request is read.
+    discarding_body_ = true;
+    return;
+  }
+  paused_ = false;
+  http_parser_pause(&parser_, 0);
+  timeval idle{kKeepAliveIdleMs / 1000, 0};
+  bufferevent_set_timeouts(bev_, &idle, nullptr);
+  bufferevent_enable(bev_, EV_READ);
+  // Pipelined requests already buffered: parse them from the loop, not from inside the callback
+  // that finished this response.
+  if (evbuffer_get_length(bufferevent_get_input(bev_)) > 0) event_active(resume_ev_, 0, 0);
+}
+
+size_t H1ServerConnection::BufferedBytes() const {
+  return evbuffer_get_length(bufferevent_get_output(bev_));
+}
+
+void H1ServerConnection::SetRequestReadEnabled(bool enabled) {
+  if (closed_ || enabled == read_enabled_) return;
+  read_enabled_ = enabled;
+  if (enabled) {
+    bufferevent_enable(bev_, EV_READ);
+    event_active(resume_ev_, 0, 0);
+  } else {
+    bufferevent_disable(bev_, EV_READ);
+  }
+}
+
+void H1ServerConnection::SendContinue() {
+  if (closed_ || response_started_ || req_minor_ < 1) return;
+  static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+  bufferevent_write(bev_, kContinue, sizeof kContinue - 1);
+}
+
+void H1ServerConnection::Reset() { CloseNow(false); }
+
+void H1ServerConnection::RejectAndClose(int status, std::string_view code,
+                                        std::string_view message) {
+  if (response_started_) {
+    CloseNow(true);
+    return;
+  }
+  if (stream_ != nullptr) {
+    std::unique_ptr<StreamHandler> s = std::move(stream_);
+    s->OnDownstreamReset();
+    worker_->DeferDelete(std::make_unique<DeferredStream>(std::move(s)));
+  }
+  keep_alive_ = false;
+  request_complete_ = true;  // nothing more is read
+  paused_ = true;
+  HeaderMap h;
+  h.Add("Content-Type", "application/json");
+  std::string body = JsonError(code, message);
+  h.Add("Content-Length", std::to_string(body.size()));
+  EncodeHeaders(status, h, false);
+  EncodeData(body.data(), body.size(), true);
+}
+
+void H1ServerConnection::CloseAfterFlush() {
+  closing_ = true;
+  paused_ = true;
+  http_parser_pause(&parser_, 1);
+  bufferevent_disable(bev_, EV_READ);
+  if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) CloseNow(false);
+}
+
+void H1ServerConnection::CloseNow(bool notify_stream) {
+  if (closed_) return;
+  closed_ = true;
+  paused_ = true;
+  http_parser_pause(&parser_, 1);
+  bufferevent_disable(bev_, EV_READ | EV_WRITE);
+  if (stream_ != nullptr) {
+    std::unique_ptr<StreamHandler> s = std::move(stream_);
+    if (notify_stream) s->OnDownstreamReset();
+    worker_->DeferDelete(std::make_unique<DeferredStream>(std::move(s)));
+  }
+  // The bufferevent (and the bytes http-parser may still be reading) lives until the deferred
+  // delete runs.
+  worker_->DeferDelete(std::unique_ptr<Deferrable>(this));
+}
+
+void H1ServerConnection::OnWrite(bufferevent*, void* arg) {
+  auto* self = static_cast<H1ServerConnection*>(arg);
+  if (self->closed_) return;
+  if (self->closing_) {
+    if (evbuffer_get_length(bufferevent_get_output(self->bev_)) == 0) self->CloseNow(false);
+    return;
+  }
+  if (self->stream_ != nullptr && self->response_started_) self->stream_->OnDownstreamDrained();
+}
+
+void H1ServerConnection::OnEvent(bufferevent*, short what, void* arg) {
+  auto* self = static_cast<H1ServerConnection*>(arg);
+  if (self->closed_) return;
+  (void)what;
+  // EOF, error or idle timeout: whatever was in flight is abandoned by the client.
+  self->CloseNow(true);
+}
+
+}  // namespace sluice::http

@@ -1,0 +1,102 @@
+#pragma once
+// H1ServerConnection: one client connection speaking HTTP/1.1 (parsed with http-parser), with
+// keep-alive and pipelining. Requests are handled one at a time: parsing pauses after a request
+// until its response is done, so a pipelined request never overtakes the one before it.
+#include <event2/bufferevent.h>
+#include <http_parser.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "dataplane/http/codec.h"
+#include "dataplane/net/worker.h"
+
+namespace sluice::http {
+
+struct H1Limits {
+  size_t max_header_bytes = 60 * 1024;
+  size_t max_headers = 100;
+  // Response bytes buffered towards a slow client before the upstream is paused.
+  size_t max_buffered_response = 1024 * 1024;
+};
+
+class H1ServerConnection : public ResponseEncoder, public Deferrable {
+ public:
+  using StreamFactory = std::function<std::unique_ptr<StreamHandler>(ResponseEncoder*)>;
+
+  // Takes ownership of `fd`.
+  H1ServerConnection(Worker* worker, evutil_socket_t fd, std::string client_ip, int local_port,
+                     StreamFactory factory, H1Limits limits);
+  ~H1ServerConnection() override;
+
+  // ResponseEncoder
+  void EncodeHeaders(int status, const HeaderMap& headers, bool end_stream) override;
+  void EncodeData(const char* data, size_t len, bool end_stream) override;
+  size_t BufferedBytes() const override;
+  void SetRequestReadEnabled(bool enabled) override;
+  void SendContinue() override;
+  void Reset() override;
+
+ private:
+  static void OnRead(bufferevent* bev, void* arg);
+  static void OnWrite(bufferevent* bev, void* arg);
+  static void OnEvent(bufferevent* bev, short what, void* arg);
+  static void OnResume(evutil_socket_t, short, void* arg);
+  static const http_parser_settings& Settings();
+  static int OnMessageBegin(http_parser* p);
+  static int OnUrl(http_parser* p, const char* at, size_t len);
+  static int OnHeaderField(http_parser* p, const char* at, size_t len);
+  static int OnHeaderValue(http_parser* p, const char* at, size_t len);
+  static int OnHeadersComplete(http_parser* p);
+  static int OnBody(http_parser* p, const char* at, size_t len);
+  static int OnMessageComplete(http_parser* p);
+
+  void ProcessInput();
+  bool CountHeaderBytes(size_t len);
+  bool CanDiscardRest() const;
+  void FinishStream();
+  // Answers a request the codec itself rejects (malformed, too large) and closes.
+  void RejectAndClose(int status, std::string_view code, std::string_view message);
+  void CloseNow(bool notify_stream);
+  void CloseAfterFlush();
+
+  Worker* worker_;
+  bufferevent* bev_;
+  event* resume_ev_ = nullptr;
+  std::string client_ip_;
+  int local_port_;
+  StreamFactory factory_;
+  H1Limits limits_;
+
+  http_parser parser_;
+  RequestHead head_;
+  std::string header_field_;
+  bool in_header_value_ = false;
+  size_t header_bytes_ = 0;
+  uint64_t body_bytes_ = 0;
+  // Kept from the request head (which moves into the stream).
+  int req_minor_ = 1;
+  bool req_chunked_ = false;
+  uint64_t req_content_length_ = 0;
+  // Set by a callback that wants parsing to stop with an error response.
+  int reject_status_ = 0;
+  const char* reject_code_ = nullptr;
+  std::string reject_message_;
+
+  std::unique_ptr<StreamHandler> stream_;
+  bool request_complete_ = false;
+  bool response_started_ = false;
+  bool head_request_ = false;
+  bool keep_alive_ = true;
+  enum class Framing { kNone, kLength, kChunked, kClose } framing_ = Framing::kNone;
+  // After a response that did not wait for the request body: the rest of that body is read and
+  // dropped (small bodies only; the connection is closed otherwise).
+  bool discarding_body_ = false;
+  bool paused_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  bool read_enabled_ = true;
+};
+
+}  // namespace sluice::http

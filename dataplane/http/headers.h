@@ -1,0 +1,42 @@
+#pragma once
+// HTTP header list: order and original case are kept (they are forwarded as received); lookups
+// are case-insensitive.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLower(std::string_view s);
+
+class HeaderMap {
+ public:
+  void Add(std::string name, std::string value) { headers_.push_back({std::move(name), std::move(value)}); }
+  // First value of `name`, or nullptr.
+  const std::string* Get(std::string_view name) const;
+  // Replaces every `name` header with one.
+  void Set(std::string_view name, std::string value);
+  // Removes every `name` header; returns how many were removed.
+  size_t Remove(std::string_view name);
+  size_t Count(std::string_view name) const;
+
+  const std::vector<Header>& all() const { return headers_; }
+  std::vector<Header>& mutable_all() { return headers_; }
+  size_t size() const { return headers_.size(); }
+  void clear() { headers_.clear(); }
+
+ private:
+  std::vector<Header> headers_;
+};
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) plus the legacy ones proxies drop, and every header that
+// `Connection` names. Returns true if `name` must not cross the proxy.
+bool IsHopByHop(std::string_view name, const HeaderMap& headers);
+
+}  // namespace sluice::http

@@ -1,0 +1,72 @@
+#pragma once
+// Worker: one event loop (libevent) and everything that lives on it: listeners, downstream
+// connections, the upstream connection pool and the snapshot in use. Work crosses into a worker
+// only by posting to its loop, so nothing on the request path takes a lock.
+#include <event2/event.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "dataplane/config/snapshot.h"
+
+struct evdns_base;
+
+namespace sluice {
+
+class ConnectionPool;
+
+// Something whose destruction must wait until the current callback stack has unwound.
+class Deferrable {
+ public:
+  virtual ~Deferrable() = default;
+};
+
+class Worker {
+ public:
+  explicit Worker(int index);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  int index() const { return index_; }
+  event_base* base() const { return base_; }
+  evdns_base* dns() const { return dns_; }
+  ConnectionPool& pool() { return *pool_; }
+
+  // The snapshot requests start with now; null until the first config arrives. Loop thread only.
+  const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
+
+  // Thread-safe: hands a new snapshot to the loop, which swaps it in between two events.
+  void Publish(std::shared_ptr<const Snapshot> snapshot);
+  // Thread-safe: runs `fn` on the loop thread.
+  void Post(std::function<void()> fn);
+
+  // Destroys `obj` once the loop is back from the current callback.
+  void DeferDelete(std::unique_ptr<Deferrable> obj);
+
+  // Runs the loop until Stop().
+  void Run();
+  void Stop();
+
+ private:
+  static void OnNotify(evutil_socket_t, short, void* arg);
+  static void OnDeferred(evutil_socket_t, short, void* arg);
+
+  int index_;
+  event_base* base_;
+  evdns_base* dns_;
+  std::unique_ptr<ConnectionPool> pool_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  event* notify_ev_;
+  event* deferred_ev_;
+  std::vector<std::unique_ptr<Deferrable>> deferred_;
+
+  std::mutex mu_;
+  std::shared_ptr<const Snapshot> pending_snapshot_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sluice
