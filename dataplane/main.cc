@@ -9,6 +9,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "common/flags.h"
 #include "common/log.h"
 #include "dataplane/net/listener.h"
 #include "dataplane/net/worker.h"
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Sluice data plane: proxies HTTP traffic with config from the "
                                "control plane.\nUsage: sluice-dataplane --controlplane HOST:PORT "
                                "--listen HOST:PORT [--status-listen ...] [--cache-file FILE]");
-  absl::ParseCommandLine(argc, argv);
+  sluice::ParseFlags(argc, argv);
   sluice::LogLevel level;
   if (!sluice::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
     fprintf(stderr, "invalid --log-level (use debug, info, warn or error)\n");
