@@ -230,8 +230,7 @@ int H1ServerConnection::OnMessageComplete(http_parser* p) {
     return 0;
   }
   // Hold further (pipelined) requests until this response is done.
-  self->paused_ = true;
-  http_parser_pause(p, 1);
+  self->PauseParser();
   return 0;
 }
 
@@ -380,10 +379,16 @@ void H1ServerConnection::RejectAndClose(int status, std::string_view code,
   EncodeData(body.data(), body.size(), true);
 }
 
+void H1ServerConnection::PauseParser() {
+  paused_ = true;
+  // http-parser asserts when a parser that already failed is paused; a failed parser stops anyway.
+  http_errno err = HTTP_PARSER_ERRNO(&parser_);
+  if (err == HPE_OK || err == HPE_PAUSED) http_parser_pause(&parser_, 1);
+}
+
 void H1ServerConnection::CloseAfterFlush() {
   closing_ = true;
-  paused_ = true;
-  http_parser_pause(&parser_, 1);
+  PauseParser();
   bufferevent_disable(bev_, EV_READ);
   if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) CloseNow(false);
 }
@@ -391,8 +396,7 @@ void H1ServerConnection::CloseAfterFlush() {
 void H1ServerConnection::CloseNow(bool notify_stream) {
   if (closed_) return;
   closed_ = true;
-  paused_ = true;
-  http_parser_pause(&parser_, 1);
+  PauseParser();
   bufferevent_disable(bev_, EV_READ | EV_WRITE);
   if (stream_ != nullptr) {
     std::unique_ptr<StreamHandler> s = std::move(stream_);

@@ -60,6 +60,7 @@ class H1ServerConnection : public ResponseEncoder, public Deferrable {
   void RejectAndClose(int status, std::string_view code, std::string_view message);
   void CloseNow(bool notify_stream);
   void CloseAfterFlush();
+  void PauseParser();
 
   Worker* worker_;
   bufferevent* bev_;

@@ -32,6 +32,7 @@ UpstreamConnection* ConnectionPool::Acquire(const std::string& host, int port,
 void ConnectionPool::Park(UpstreamConnection* conn) {
   auto& conns = idle_[conn->key()];
   if (conns.size() >= kMaxIdlePerTarget) {
+    conn->Close();
     worker_->DeferDelete(std::unique_ptr<Deferrable>(conn));
     return;
   }

@@ -102,8 +102,9 @@ void UpstreamConnection::SetReadEnabled(bool enabled) {
 
 void UpstreamConnection::Release() {
   handler_ = nullptr;
+  // Bytes after the response are checked once the read loop has drained what it parsed (see
+  // OnRead): the response's own bytes may still be in the input buffer here.
   bool reusable = !closed_ && response_complete_ && keep_alive_ &&
-                  evbuffer_get_length(bufferevent_get_input(bev_)) == 0 &&
                   evbuffer_get_length(bufferevent_get_output(bev_)) == 0;
   if (reusable) {
     pool_->Park(this);
@@ -226,6 +227,15 @@ void UpstreamConnection::OnRead(bufferevent* bev, void* arg) {
                                    static_cast<const char*>(vec.iov_base), vec.iov_len);
     if (self->closed_) return;  // the handler aborted; the buffer is gone
     evbuffer_drain(in, n);
+    if (self->handler_ == nullptr) {
+      // The response ended and the connection went back to the pool. Anything after the
+      // response is a protocol violation: such a connection must not be reused.
+      if (evbuffer_get_length(in) > 0) {
+        self->Close();
+        self->pool_->Forget(self);
+      }
+      return;
+    }
     http_errno err = HTTP_PARSER_ERRNO(&self->parser_);
     if (err == HPE_PAUSED) {
       // Paused by OnMessageComplete (response done) or by the handler for backpressure.

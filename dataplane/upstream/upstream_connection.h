@@ -73,6 +73,7 @@ class UpstreamConnection : public Deferrable {
   const std::string& key() const { return key_; }
   // Pool use: parks the connection and watches it for a close from the upstream.
   void StartIdle();
+  void Close();
 
  private:
   static void OnRead(bufferevent* bev, void* arg);
@@ -89,7 +90,6 @@ class UpstreamConnection : public Deferrable {
   static int OnMessageComplete(http_parser* p);
 
   void Fail(UpstreamError error);
-  void Close();
   void ApplyTimeouts();
   void Parse(const char* data, size_t len);
 
