@@ -355,7 +355,16 @@ void H1ServerConnection::SendContinue() {
   bufferevent_write(bev_, kContinue, sizeof kContinue - 1);
 }
 
-void H1ServerConnection::Reset() { CloseNow(false); }
+void H1ServerConnection::Reset() {
+  if (closed_) return;
+  // What the stream already wrote still goes out; the close then tells the client that the
+  // response is incomplete (no final chunk, or fewer bytes than Content-Length).
+  if (stream_ != nullptr) {
+    worker_->DeferDelete(std::make_unique<DeferredStream>(std::move(stream_)));
+  }
+  keep_alive_ = false;
+  CloseAfterFlush();
+}
 
 void H1ServerConnection::RejectAndClose(int status, std::string_view code,
                                         std::string_view message) {
