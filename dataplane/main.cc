@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -22,12 +25,13 @@ ABSL_FLAG(std::string, status_listen, "127.0.0.1:8100", "status listener address
 ABSL_FLAG(std::string, node_id, "", "this data plane's id (default: hostname-pid)");
 ABSL_FLAG(std::string, cache_file, "",
           "file where the last applied config is saved and read back at start (empty: none)");
+ABSL_FLAG(int, workers, 0, "event-loop threads (0: one per CPU core)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 
 namespace {
 void OnSignal(evutil_socket_t sig, short, void* arg) {
   LOG_INFO("received signal ", sig, ", shutting down");
-  static_cast<sluice::Worker*>(arg)->Stop();
+  for (auto& w : *static_cast<std::vector<std::unique_ptr<sluice::Worker>>*>(arg)) w->Stop();
 }
 }  // namespace
 
@@ -51,37 +55,59 @@ int main(int argc, char** argv) {
     node_id = absl::StrCat(host, "-", getpid());
   }
 
-  sluice::Worker worker(0);
+  int workers = absl::GetFlag(FLAGS_workers);
+  if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (workers > 256) {
+    fprintf(stderr, "--workers must be between 1 and 256\n");
+    return 2;
+  }
+  // One event loop per worker, each with its own SO_REUSEPORT listener: the kernel spreads new
+  // connections over them and no connection ever moves between threads.
+  std::vector<std::unique_ptr<sluice::Worker>> pool;
+  for (int i = 0; i < workers; ++i) pool.push_back(std::make_unique<sluice::Worker>(i));
   sluice::XdsClient xds({absl::GetFlag(FLAGS_controlplane), node_id, absl::GetFlag(FLAGS_cache_file)},
-                        [&worker](std::shared_ptr<const sluice::Snapshot> s) {
-                          worker.Publish(std::move(s));
+                        [&pool](std::shared_ptr<const sluice::Snapshot> s) {
+                          for (auto& w : pool) w->Publish(s);
                         });
   xds.LoadCache();
 
-  auto listener = sluice::ProxyListener::Bind(&worker, absl::GetFlag(FLAGS_listen), {});
-  if (!listener.ok()) {
-    LOG_ERROR(std::string(listener.status().message()));
-    return 1;
+  std::vector<std::unique_ptr<sluice::ProxyListener>> listeners;
+  for (auto& w : pool) {
+    auto listener = sluice::ProxyListener::Bind(w.get(), absl::GetFlag(FLAGS_listen), {});
+    if (!listener.ok()) {
+      LOG_ERROR(std::string(listener.status().message()));
+      return 1;
+    }
+    listeners.push_back(*std::move(listener));
   }
-  auto status = sluice::StatusServer::Start(&worker, absl::GetFlag(FLAGS_status_listen), &xds, node_id);
+  sluice::Worker& main_worker = *pool[0];
+  auto status =
+      sluice::StatusServer::Start(&main_worker, absl::GetFlag(FLAGS_status_listen), &xds, node_id);
   if (!status.ok()) {
     LOG_ERROR(std::string(status.status().message()));
     return 1;
   }
-  event* sigterm = evsignal_new(worker.base(), SIGTERM, &OnSignal, &worker);
-  event* sigint = evsignal_new(worker.base(), SIGINT, &OnSignal, &worker);
+  event* sigterm = evsignal_new(main_worker.base(), SIGTERM, &OnSignal, &pool);
+  event* sigint = evsignal_new(main_worker.base(), SIGINT, &OnSignal, &pool);
   evsignal_add(sigterm, nullptr);
   evsignal_add(sigint, nullptr);
 
   xds.Start();
-  LOG_INFO("proxy listening on ", absl::GetFlag(FLAGS_listen), " (status on ",
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < pool.size(); ++i) {
+    threads.emplace_back([w = pool[i].get()] { w->Run(); });
+  }
+  LOG_INFO("proxy listening on ", absl::GetFlag(FLAGS_listen), " (", workers, " workers, status on ",
            absl::GetFlag(FLAGS_status_listen), ", node id ", node_id, ", control plane ",
            absl::GetFlag(FLAGS_controlplane), ")");
-  worker.Run();
+  main_worker.Run();
 
+  for (auto& t : threads) t.join();
   xds.Stop();
   event_free(sigterm);
   event_free(sigint);
+  listeners.clear();
+  status->reset();
   LOG_INFO("stopped");
   return 0;
 }

@@ -39,7 +39,8 @@ absl::StatusOr<std::unique_ptr<ProxyListener>> ProxyListener::Bind(Worker* worke
   if (auto s = ParseSocketAddress(address, &ss, &len); !s.ok()) return s;
   auto l = std::unique_ptr<ProxyListener>(new ProxyListener(worker, limits));
   l->listener_ = evconnlistener_new_bind(worker->base(), &OnAccept, l.get(),
-                                         LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 1024,
+                                         LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE,
+                                         1024,
                                          reinterpret_cast<sockaddr*>(&ss), len);
   if (l->listener_ == nullptr) {
     return absl::UnavailableError(
