@@ -81,8 +81,10 @@ int main(int argc, char** argv) {
     listeners.push_back(*std::move(listener));
   }
   sluice::Worker& main_worker = *pool[0];
+  std::vector<sluice::Worker*> worker_ptrs;
+  for (auto& w : pool) worker_ptrs.push_back(w.get());
   auto status =
-      sluice::StatusServer::Start(&main_worker, absl::GetFlag(FLAGS_status_listen), &xds, node_id);
+      sluice::StatusServer::Start(worker_ptrs, absl::GetFlag(FLAGS_status_listen), &xds, node_id);
   if (!status.ok()) {
     LOG_ERROR(std::string(status.status().message()));
     return 1;

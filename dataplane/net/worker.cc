@@ -59,7 +59,10 @@ void Worker::OnNotify(evutil_socket_t, short, void* arg) {
     snap = std::move(self->pending_snapshot_);
     fns.swap(self->posted_);
   }
-  if (snap) self->snapshot_ = std::move(snap);
+  if (snap) {
+    self->snapshot_ = std::move(snap);
+    self->adopted_version_.store(self->snapshot_->version(), std::memory_order_release);
+  }
   for (auto& fn : fns) fn();
 }
 

@@ -4,6 +4,7 @@
 // only by posting to its loop, so nothing on the request path takes a lock.
 #include <event2/event.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,9 @@ class Worker {
   // The snapshot requests start with now; null until the first config arrives. Loop thread only.
   const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
 
+  // The version of the snapshot this worker's loop has swapped in (0: none). Any thread.
+  uint64_t adopted_version() const { return adopted_version_.load(std::memory_order_acquire); }
+
   // Thread-safe: hands a new snapshot to the loop, which swaps it in between two events.
   void Publish(std::shared_ptr<const Snapshot> snapshot);
   // Thread-safe: runs `fn` on the loop thread.
@@ -60,6 +64,7 @@ class Worker {
   evdns_base* dns_;
   std::unique_ptr<ConnectionPool> pool_;
   std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<uint64_t> adopted_version_{0};
   event* notify_ev_;
   event* deferred_ev_;
   std::vector<std::unique_ptr<Deferrable>> deferred_;

@@ -3,6 +3,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -28,8 +29,8 @@ void Reply(evhttp_request* req, int code, const std::string& body) {
 }
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(Worker* worker,
-                                                                   const std::string& address,
+absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(
+    const std::vector<Worker*>& workers, const std::string& address,
                                                                    const XdsClient* xds,
                                                                    std::string node_id) {
   auto hp = ParseHostPort(address);
@@ -38,11 +39,11 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(Worker* worker
         absl::StrCat("invalid --status-listen '", address, "': ", hp.status().message()));
   }
   auto s = std::unique_ptr<StatusServer>(new StatusServer());
-  s->worker_ = worker;
+  s->workers_ = workers;
   s->xds_ = xds;
   s->node_id_ = std::move(node_id);
   s->started_unix_ = NowUnix();
-  s->http_ = evhttp_new(worker->base());
+  s->http_ = evhttp_new(workers.front()->base());
   if (evhttp_bind_socket(s->http_, hp->host.c_str(), static_cast<uint16_t>(hp->port)) != 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", address, " (status): ", strerror(errno)));
@@ -62,11 +63,14 @@ void StatusServer::Handle(evhttp_request* req, void* arg) {
   std::string_view path = uri == nullptr ? "" : uri;
   path = path.substr(0, path.find('?'));
   XdsClient::Status st = self->xds_->status();
-  const auto& snap = self->worker_->snapshot();
+  const auto& snap = self->workers_.front()->snapshot();
+  // A version counts as served once every worker has swapped it in.
+  uint64_t version = snap ? snap->version() : 0;
+  for (const Worker* w : self->workers_) version = std::min(version, w->adopted_version());
   if (path == "/status") {
     std::string body = absl::StrCat(
-        "{\"node_id\":", JsonString(self->node_id_), ",\"config_version\":",
-        snap ? snap->version() : 0, ",\"controlplane\":",
+        "{\"node_id\":", JsonString(self->node_id_), ",\"config_version\":", version,
+        ",\"workers\":", self->workers_.size(), ",\"controlplane\":",
         st.connected ? "\"connected\"" : "\"disconnected\"",
         ",\"controlplane_connected_since\":", st.connected ? st.connected_since_unix : 0,
         ",\"last_config_update\":", st.last_update_unix, ",\"last_error\":",

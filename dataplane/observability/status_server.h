@@ -3,6 +3,7 @@
 // and load balancers. Runs on a worker's loop, so it reads that worker's snapshot directly.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "dataplane/net/worker.h"
@@ -15,7 +16,8 @@ namespace sluice {
 
 class StatusServer {
  public:
-  static absl::StatusOr<std::unique_ptr<StatusServer>> Start(Worker* worker,
+  // Serves on `workers[0]`'s loop; reports what every worker has adopted.
+  static absl::StatusOr<std::unique_ptr<StatusServer>> Start(const std::vector<Worker*>& workers,
                                                              const std::string& address,
                                                              const XdsClient* xds,
                                                              std::string node_id);
@@ -25,7 +27,7 @@ class StatusServer {
   StatusServer() = default;
   static void Handle(evhttp_request* req, void* arg);
 
-  Worker* worker_ = nullptr;
+  std::vector<Worker*> workers_;
   const XdsClient* xds_ = nullptr;
   std::string node_id_;
   evhttp* http_ = nullptr;
