@@ -1,7 +1,8 @@
 #include "dataplane/net/worker.h"
 
 #include <event2/dns.h>
-#include <event2/thread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -11,8 +12,8 @@
 namespace sluice {
 
 Worker::Worker(int index) : index_(index) {
-  static const bool threads_ready = [] { return evthread_use_pthreads() == 0; }();
-  if (!threads_ready) abort();
+  // No evthread locking: each event base is touched by its own thread only, and other threads
+  // reach it through the eventfd below. That keeps a mutex out of every bufferevent call.
   base_ = event_base_new();
   if (base_ == nullptr) abort();
   dns_ = evdns_base_new(base_, EVDNS_BASE_INITIALIZE_NAMESERVERS);
@@ -21,7 +22,10 @@ Worker::Worker(int index) : index_(index) {
     dns_ = evdns_base_new(base_, 0);
   }
   pool_ = std::make_unique<ConnectionPool>(this);
-  notify_ev_ = event_new(base_, -1, 0, &Worker::OnNotify, this);
+  notify_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (notify_fd_ < 0) abort();
+  notify_ev_ = event_new(base_, notify_fd_, EV_READ | EV_PERSIST, &Worker::OnNotify, this);
+  event_add(notify_ev_, nullptr);
   deferred_ev_ = event_new(base_, -1, 0, &Worker::OnDeferred, this);
 }
 
@@ -29,6 +33,7 @@ Worker::~Worker() {
   deferred_.clear();
   pool_.reset();
   event_free(notify_ev_);
+  close(notify_fd_);
   event_free(deferred_ev_);
   if (dns_ != nullptr) evdns_base_free(dns_, 0);
   event_base_free(base_);
@@ -39,7 +44,7 @@ void Worker::Publish(std::shared_ptr<const Snapshot> snapshot) {
     std::lock_guard<std::mutex> lock(mu_);
     pending_snapshot_ = std::move(snapshot);
   }
-  event_active(notify_ev_, 0, 0);
+  Wake();
 }
 
 void Worker::Post(std::function<void()> fn) {
@@ -47,11 +52,21 @@ void Worker::Post(std::function<void()> fn) {
     std::lock_guard<std::mutex> lock(mu_);
     posted_.push_back(std::move(fn));
   }
-  event_active(notify_ev_, 0, 0);
+  Wake();
+}
+
+void Worker::Wake() {
+  uint64_t one = 1;
+  // EAGAIN means the counter is already non-zero: the loop is woken either way.
+  ssize_t n = write(notify_fd_, &one, sizeof one);
+  (void)n;
 }
 
 void Worker::OnNotify(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<Worker*>(arg);
+  uint64_t count;
+  ssize_t n = read(self->notify_fd_, &count, sizeof count);
+  (void)n;
   std::shared_ptr<const Snapshot> snap;
   std::vector<std::function<void()>> fns;
   {
@@ -83,6 +98,8 @@ void Worker::OnDeferred(evutil_socket_t, short, void* arg) {
 
 void Worker::Run() { event_base_loop(base_, 0); }
 
-void Worker::Stop() { event_base_loopbreak(base_); }
+void Worker::Stop() {
+  Post([this] { event_base_loopbreak(base_); });
+}
 
 }  // namespace sluice

@@ -53,11 +53,13 @@ class Worker {
 
   // Runs the loop until Stop().
   void Run();
+  // Thread-safe.
   void Stop();
 
  private:
   static void OnNotify(evutil_socket_t, short, void* arg);
   static void OnDeferred(evutil_socket_t, short, void* arg);
+  void Wake();
 
   int index_;
   event_base* base_;
@@ -65,6 +67,7 @@ class Worker {
   std::unique_ptr<ConnectionPool> pool_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<uint64_t> adopted_version_{0};
+  int notify_fd_ = -1;
   event* notify_ev_;
   event* deferred_ev_;
   std::vector<std::unique_ptr<Deferrable>> deferred_;
