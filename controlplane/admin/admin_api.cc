@@ -533,7 +533,7 @@ std::optional<AdminResponse> AdminApi::Handler::Prepare(ResourceKind kind,
 
 void AdminApi::Handler::PrepareKey(config::v1::KeyAuthCredential* cred, const Resource* existing,
                                    std::string* shown_key, FieldErrors* errors) const {
-  constexpr size_t kPrefixLength = 6;
+  constexpr size_t kShownChars = 4;
   if (!cred->key().empty() && !cred->key_hash().empty()) {
     errors->emplace("key", "give key or key_hash, not both");
     return;
@@ -544,9 +544,17 @@ void AdminApi::Handler::PrepareKey(config::v1::KeyAuthCredential* cred, const Re
     cred->set_key_prefix(existing->key_auth_credential().key_prefix());
     return;
   }
-  if (cred->key().empty()) cred->set_key(absl::StrCat("sk-sluice-", RandomToken(24)));
+  constexpr std::string_view kGeneratedPrefix = "sk-sluice-";
+  bool generated = cred->key().empty();
+  if (generated) cred->set_key(absl::StrCat(Sv(kGeneratedPrefix), RandomToken(24)));
   cred->set_key_hash(Sha256Hex(cred->key()));
-  cred->set_key_prefix(cred->key().substr(0, kPrefixLength));
+  // Enough of the key to tell keys apart in listings, never enough to matter: four random
+  // characters after our fixed prefix, or four characters of a long key the caller chose.
+  if (generated) {
+    cred->set_key_prefix(cred->key().substr(0, kGeneratedPrefix.size() + kShownChars));
+  } else if (cred->key().size() >= 16) {
+    cred->set_key_prefix(cred->key().substr(0, kShownChars));
+  }
   *shown_key = cred->key();
 }
 
