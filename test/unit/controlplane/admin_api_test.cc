@@ -129,8 +129,9 @@ TEST_CASE("Admin: given keys are hashed and duplicates refused", "[admin]") {
   CHECK(Str(cred, "key") == "my-secret-key");
   // A short key the caller chose shows nothing of itself; a long one its first four characters.
   CHECK(Str(cred, "key_prefix").empty());
+  f.Json("POST", "/consumers", R"({"username":"carol"})", 201);
   pb::Struct long_key =
-      f.Json("POST", "/consumers/alice/key-auth", R"({"key":"abcd-0123456789-long"})", 201);
+      f.Json("POST", "/consumers/carol/key-auth", R"({"key":"abcd-0123456789-long"})", 201);
   CHECK(Str(long_key, "key_prefix") == "abcd");
   pb::Struct dup = f.Json("POST", "/consumers/bob/key-auth", R"({"key":"my-secret-key"})", 409);
   CHECK(Str(dup, "code") == "already_exists");
