@@ -67,7 +67,15 @@ int main(int argc, char** argv) {
   for (int i = 0; i < workers; ++i) pool.push_back(std::make_unique<sluice::Worker>(i));
   sluice::XdsClient xds({absl::GetFlag(FLAGS_controlplane), node_id, absl::GetFlag(FLAGS_cache_file)},
                         [&pool](std::shared_ptr<const sluice::Snapshot> s) {
+                          uint64_t version = s->version();
                           for (auto& w : pool) w->Publish(s);
+                          // The ACK that follows means "served by every worker".
+                          for (auto& w : pool) {
+                            if (!w->WaitAdopted(version, 5000)) {
+                              LOG_WARN("worker ", w->index(), " has not adopted version ",
+                                       version, " after 5 s");
+                            }
+                          }
                         });
   xds.LoadCache();
 

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include "common/log.h"
@@ -76,7 +77,11 @@ void Worker::OnNotify(evutil_socket_t, short, void* arg) {
   }
   if (snap) {
     self->snapshot_ = std::move(snap);
-    self->adopted_version_.store(self->snapshot_->version(), std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->adopted_version_.store(self->snapshot_->version(), std::memory_order_release);
+    }
+    self->adopted_cv_.notify_all();
   }
   for (auto& fn : fns) fn();
 }
@@ -96,7 +101,22 @@ void Worker::OnDeferred(evutil_socket_t, short, void* arg) {
   }
 }
 
-void Worker::Run() { event_base_loop(base_, 0); }
+bool Worker::WaitAdopted(uint64_t version, int timeout_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return adopted_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    return !running_.load() || adopted_version_.load() >= version;
+  });
+}
+
+void Worker::Run() {
+  running_.store(true);
+  event_base_loop(base_, 0);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.store(false);
+  }
+  adopted_cv_.notify_all();
+}
 
 void Worker::Stop() {
   Post([this] { event_base_loopbreak(base_); });

@@ -5,6 +5,7 @@
 #include <event2/event.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,10 @@ class Worker {
   // The version of the snapshot this worker's loop has swapped in (0: none). Any thread.
   uint64_t adopted_version() const { return adopted_version_.load(std::memory_order_acquire); }
 
+  // Thread-safe: waits until the loop has swapped in `version` (or a newer one), for at most
+  // `timeout_ms`; returns at once if the loop is not running. True if adopted.
+  bool WaitAdopted(uint64_t version, int timeout_ms);
+
   // Thread-safe: hands a new snapshot to the loop, which swaps it in between two events.
   void Publish(std::shared_ptr<const Snapshot> snapshot);
   // Thread-safe: runs `fn` on the loop thread.
@@ -67,6 +72,8 @@ class Worker {
   std::unique_ptr<ConnectionPool> pool_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::atomic<uint64_t> adopted_version_{0};
+  std::atomic<bool> running_{false};
+  std::condition_variable adopted_cv_;
   int notify_fd_ = -1;
   event* notify_ev_;
   event* deferred_ev_;

@@ -552,7 +552,9 @@ HttpResponse Request(std::string_view method, std::string_view host_port, std::s
       !HasHeaderNamed(headers, "transfer-encoding")) {
     req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
-  for (const auto& [name, value] : headers) req.append(name).append(": ").append(value).append("\r\n");
+  for (const auto& [name, value] : headers) {
+    req.append(name).append(": ").append(value).append("\r\n");
+  }
   req.append("\r\n").append(body);
 
   if (!SendAll(fd, req, deadline, &resp.error)) {

@@ -216,8 +216,8 @@ std::string DataPlaneCpState(const DataPlane& dp);
 // Waits until the data plane reports `version` (or any newer one).
 bool WaitForVersion(const DataPlane& dp, int64_t version, Millis timeout = Millis(5000));
 
-// Creates service `name` → `url` and route `route_name` on `paths` (JSON array text), both via the
-// admin API (REQUIREs 201). Returns the config version after the route was written.
+// Creates service `name` → `url` and route `route_name` on `paths` (JSON array text), both
+// through the admin API (REQUIREs 201). Returns the config version after the route was written.
 int64_t AddServiceAndRoute(const ControlPlane& cp, const std::string& name, const std::string& url,
                            const std::string& route_name, const std::string& paths_json,
                            bool strip_path = false);

@@ -197,7 +197,8 @@ TEST_CASE("harness: processes are logged, signalled and reaped", "[harness]") {
   CHECK(WTERMSIG(sleeper.wait_status()) == SIGTERM);
 
   // A process that ignores SIGTERM is killed after the grace period.
-  Process stubborn("stubborn", "/bin/sh", {"-c", "trap '' TERM; echo ready; while :; do sleep 1; done"});
+  Process stubborn("stubborn", "/bin/sh",
+                   {"-c", "trap '' TERM; echo ready; while :; do sleep 1; done"});
   REQUIRE(WaitUntil([&] { return stubborn.ReadLog().find("\nready") != std::string::npos; },
                     Millis(2000)));
   const auto start = Clock::now();
