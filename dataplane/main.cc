@@ -26,12 +26,36 @@ ABSL_FLAG(std::string, node_id, "", "this data plane's id (default: hostname-pid
 ABSL_FLAG(std::string, cache_file, "",
           "file where the last applied config is saved and read back at start (empty: none)");
 ABSL_FLAG(int, workers, 0, "event-loop threads (0: one per CPU core)");
+ABSL_FLAG(int, drain_seconds, 30,
+          "on SIGTERM, how long requests in flight may take to finish before the process exits");
+ABSL_FLAG(int, headers_timeout_ms, 10000,
+          "time a client has to send a request's headers; beyond: 408 request_timeout");
+ABSL_FLAG(int, body_idle_timeout_ms, 30000,
+          "longest pause while a request body arrives; beyond: 408 request_timeout");
+ABSL_FLAG(int, keepalive_timeout_ms, 75000, "idle keep-alive client connections close after this");
+ABSL_FLAG(int64_t, max_connections, 32768,
+          "open client connections beyond which new ones get 503 too_many_connections");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 
 namespace {
+struct Shutdown {
+  std::vector<std::unique_ptr<sluice::Worker>>* workers;
+  uint32_t drain_ms;
+  bool draining = false;
+};
+
 void OnSignal(evutil_socket_t sig, short, void* arg) {
-  LOG_INFO("received signal ", sig, ", shutting down");
-  for (auto& w : *static_cast<std::vector<std::unique_ptr<sluice::Worker>>*>(arg)) w->Stop();
+  auto* shutdown = static_cast<Shutdown*>(arg);
+  if (sig == SIGINT || shutdown->draining) {
+    // Ctrl-C, or a second signal: stop now.
+    LOG_INFO("received signal ", sig, ", stopping now");
+    for (auto& w : *shutdown->workers) w->Stop();
+    return;
+  }
+  shutdown->draining = true;
+  LOG_INFO("received signal ", sig, ", draining: no new connections, finishing requests in flight "
+           "for up to ", shutdown->drain_ms / 1000, " s");
+  for (auto& w : *shutdown->workers) w->Drain(shutdown->drain_ms);
 }
 }  // namespace
 
@@ -64,7 +88,16 @@ int main(int argc, char** argv) {
   // One event loop per worker, each with its own SO_REUSEPORT listener: the kernel spreads new
   // connections over them and no connection ever moves between threads.
   std::vector<std::unique_ptr<sluice::Worker>> pool;
-  for (int i = 0; i < workers; ++i) pool.push_back(std::make_unique<sluice::Worker>(i));
+  sluice::ConnectionBudget budget;
+  budget.max = absl::GetFlag(FLAGS_max_connections);
+  if (budget.max <= 0 || absl::GetFlag(FLAGS_drain_seconds) < 0) {
+    fprintf(stderr, "--max-connections must be positive and --drain-seconds not negative\n");
+    return 2;
+  }
+  for (int i = 0; i < workers; ++i) {
+    pool.push_back(std::make_unique<sluice::Worker>(i));
+    pool.back()->SetConnectionBudget(&budget);
+  }
   sluice::XdsClient xds({absl::GetFlag(FLAGS_controlplane), node_id, absl::GetFlag(FLAGS_cache_file)},
                         [&pool](std::shared_ptr<const sluice::Snapshot> s) {
                           uint64_t version = s->version();
@@ -79,14 +112,28 @@ int main(int argc, char** argv) {
                         });
   xds.LoadCache();
 
+  sluice::http::H1Limits limits;
+  for (auto [flag, field] : {std::pair{absl::GetFlag(FLAGS_headers_timeout_ms), &limits.headers_timeout_ms},
+                             std::pair{absl::GetFlag(FLAGS_body_idle_timeout_ms), &limits.body_idle_timeout_ms},
+                             std::pair{absl::GetFlag(FLAGS_keepalive_timeout_ms), &limits.keepalive_timeout_ms}}) {
+    if (flag <= 0) {
+      fprintf(stderr, "timeouts must be positive\n");
+      return 2;
+    }
+    *field = static_cast<uint32_t>(flag);
+  }
   std::vector<std::unique_ptr<sluice::ProxyListener>> listeners;
+  listeners.reserve(pool.size());  // the drain hooks below keep pointers to the elements
   for (auto& w : pool) {
-    auto listener = sluice::ProxyListener::Bind(w.get(), absl::GetFlag(FLAGS_listen), {});
+    auto listener = sluice::ProxyListener::Bind(w.get(), absl::GetFlag(FLAGS_listen), limits);
     if (!listener.ok()) {
       LOG_ERROR(std::string(listener.status().message()));
       return 1;
     }
     listeners.push_back(*std::move(listener));
+    // Closing (not just pausing) the listener takes this process out of the SO_REUSEPORT group,
+    // so a new data plane on the same port receives the new connections.
+    w->OnDrain([l = &listeners.back()] { l->reset(); });
   }
   sluice::Worker& main_worker = *pool[0];
   std::vector<sluice::Worker*> worker_ptrs;
@@ -97,8 +144,9 @@ int main(int argc, char** argv) {
     LOG_ERROR(std::string(status.status().message()));
     return 1;
   }
-  event* sigterm = evsignal_new(main_worker.base(), SIGTERM, &OnSignal, &pool);
-  event* sigint = evsignal_new(main_worker.base(), SIGINT, &OnSignal, &pool);
+  Shutdown shutdown{&pool, static_cast<uint32_t>(absl::GetFlag(FLAGS_drain_seconds)) * 1000};
+  event* sigterm = evsignal_new(main_worker.base(), SIGTERM, &OnSignal, &shutdown);
+  event* sigint = evsignal_new(main_worker.base(), SIGINT, &OnSignal, &shutdown);
   evsignal_add(sigterm, nullptr);
   evsignal_add(sigint, nullptr);
 

@@ -87,6 +87,7 @@ void ApplyDefaults(Resource* r) {
       auto* route = r->mutable_route();
       if (!route->has_strip_path()) route->set_strip_path(true);
       if (!route->has_preserve_host()) route->set_preserve_host(false);
+      if (!route->has_max_request_body_bytes()) route->set_max_request_body_bytes(8 * 1024 * 1024);
       break;
     }
     case Resource::kUpstream:

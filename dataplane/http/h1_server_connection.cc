@@ -20,7 +20,6 @@ constexpr size_t kMaxPipelinedInput = 64 * 1024;
 // A response that went out before its request body was read keeps the connection only if at
 // most this much body is left to read and drop.
 constexpr uint64_t kMaxDiscardBody = 64 * 1024;
-constexpr uint32_t kKeepAliveIdleMs = 75000;
 
 // Holds a finished stream until the loop unwinds: its destructor may run from inside its own
 // callbacks otherwise.
@@ -50,17 +49,62 @@ H1ServerConnection::H1ServerConnection(Worker* worker, evutil_socket_t fd, std::
   bev_ = bufferevent_socket_new(worker_->base(), fd, BEV_OPT_CLOSE_ON_FREE);
   bufferevent_setcb(bev_, &OnRead, &OnWrite, &OnEvent, this);
   bufferevent_setwatermark(bev_, EV_WRITE, kWriteLowWatermark, 0);
-  timeval idle{kKeepAliveIdleMs / 1000, 0};
-  bufferevent_set_timeouts(bev_, &idle, nullptr);
   bufferevent_enable(bev_, EV_READ | EV_WRITE);
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   resume_ev_ = event_new(worker_->base(), -1, 0, &OnResume, this);
+  timer_ev_ = evtimer_new(worker_->base(), &OnTimer, this);
+  worker_->AddConnection(this);
+  // A new connection must send its first request head as fast as any later one.
+  ArmTimer(TimerPhase::kHeaders);
+}
+
+void H1ServerConnection::ArmTimer(TimerPhase phase) {
+  timer_phase_ = phase;
+  uint32_t ms = 0;
+  switch (phase) {
+    case TimerPhase::kNone:
+      evtimer_del(timer_ev_);
+      return;
+    case TimerPhase::kIdle: ms = limits_.keepalive_timeout_ms; break;
+    case TimerPhase::kHeaders: ms = limits_.headers_timeout_ms; break;
+    case TimerPhase::kBody: ms = limits_.body_idle_timeout_ms; break;
+  }
+  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  evtimer_add(timer_ev_, &tv);
+}
+
+void H1ServerConnection::OnTimer(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<H1ServerConnection*>(arg);
+  if (self->closed_) return;
+  switch (self->timer_phase_) {
+    case TimerPhase::kNone:
+      return;
+    case TimerPhase::kIdle:
+      self->CloseNow(false);
+      return;
+    case TimerPhase::kHeaders:
+      if (!self->request_started_) {
+        // Nothing was asked: close quietly, as for an idle keep-alive connection.
+        self->CloseNow(false);
+        return;
+      }
+      self->RejectAndClose(408, "request_timeout",
+                           "the request headers did not arrive within " +
+                               std::to_string(self->limits_.headers_timeout_ms) + " ms");
+      return;
+    case TimerPhase::kBody:
+      self->RejectAndClose(408, "request_timeout",
+                           "the request body stalled for more than " +
+                               std::to_string(self->limits_.body_idle_timeout_ms) + " ms");
+      return;
+  }
 }
 
 H1ServerConnection::~H1ServerConnection() {
   stream_.reset();
   if (resume_ev_ != nullptr) event_free(resume_ev_);
+  if (timer_ev_ != nullptr) event_free(timer_ev_);
   if (bev_ != nullptr) bufferevent_free(bev_);
 }
 
@@ -91,6 +135,10 @@ void H1ServerConnection::OnResume(evutil_socket_t, short, void* arg) {
 void H1ServerConnection::ProcessInput() {
   if (closed_ || closing_) return;
   evbuffer* in = bufferevent_get_input(bev_);
+  if (!request_started_ && !paused_ && evbuffer_get_length(in) > 0) {
+    request_started_ = true;
+    if (timer_phase_ == TimerPhase::kIdle) ArmTimer(TimerPhase::kHeaders);
+  }
   while (!paused_ && !closed_ && read_enabled_) {
     evbuffer_iovec vec;
     if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1 || vec.iov_len == 0) break;
@@ -117,6 +165,8 @@ void H1ServerConnection::ProcessInput() {
 
 int H1ServerConnection::OnMessageBegin(http_parser* p) {
   auto* self = static_cast<H1ServerConnection*>(p->data);
+  self->request_started_ = true;
+  if (self->timer_phase_ == TimerPhase::kIdle) self->ArmTimer(TimerPhase::kHeaders);
   self->head_ = RequestHead();
   self->header_field_.clear();
   self->in_header_value_ = false;
@@ -201,8 +251,9 @@ int H1ServerConnection::OnHeadersComplete(http_parser* p) {
   self->req_minor_ = h.version_minor;
   self->req_chunked_ = h.chunked;
   self->req_content_length_ = h.content_length;
-  // No idle timeout while a request is in flight (an SSE response may be silent for minutes).
-  bufferevent_set_timeouts(self->bev_, nullptr, nullptr);
+  // While a body arrives, its silences are limited; without one, nothing is timed here (an SSE
+  // response may be silent for minutes; the upstream's read timeout covers a stuck upstream).
+  self->ArmTimer(h.has_body ? TimerPhase::kBody : TimerPhase::kNone);
   self->stream_ = self->factory_(self);
   self->stream_->DecodeHeaders(std::move(self->head_));
   return 0;
@@ -211,6 +262,7 @@ int H1ServerConnection::OnHeadersComplete(http_parser* p) {
 int H1ServerConnection::OnBody(http_parser* p, const char* at, size_t len) {
   auto* self = static_cast<H1ServerConnection*>(p->data);
   self->body_bytes_ += len;
+  if (self->timer_phase_ == TimerPhase::kBody) self->ArmTimer(TimerPhase::kBody);
   if (self->stream_ != nullptr && !self->discarding_body_) self->stream_->DecodeData(at, len);
   return 0;
 }
@@ -218,6 +270,8 @@ int H1ServerConnection::OnBody(http_parser* p, const char* at, size_t len) {
 int H1ServerConnection::OnMessageComplete(http_parser* p) {
   auto* self = static_cast<H1ServerConnection*>(p->data);
   self->request_complete_ = true;
+  self->request_started_ = false;
+  if (self->timer_phase_ == TimerPhase::kBody) self->ArmTimer(TimerPhase::kNone);
   if (self->stream_ != nullptr && !self->discarding_body_) {
     self->stream_->DecodeComplete();
     if (self->closed_) return 0;
@@ -225,8 +279,7 @@ int H1ServerConnection::OnMessageComplete(http_parser* p) {
   if (self->stream_ == nullptr) {
     // The response is already done (it did not wait for the body): go on with the next request.
     self->discarding_body_ = false;
-    timeval idle{kKeepAliveIdleMs / 1000, 0};
-    bufferevent_set_timeouts(self->bev_, &idle, nullptr);
+    self->ArmTimer(TimerPhase::kIdle);
     return 0;
   }
   // Hold further (pipelined) requests until this response is done.
@@ -326,8 +379,7 @@ void H1ServerConnection::FinishStream() {
   }
   paused_ = false;
   http_parser_pause(&parser_, 0);
-  timeval idle{kKeepAliveIdleMs / 1000, 0};
-  bufferevent_set_timeouts(bev_, &idle, nullptr);
+  ArmTimer(TimerPhase::kIdle);
   bufferevent_enable(bev_, EV_READ);
   // Pipelined requests already buffered: parse them from the loop, not from inside the callback
   // that finished this response.
@@ -353,6 +405,12 @@ void H1ServerConnection::SendContinue() {
   if (closed_ || response_started_ || req_minor_ < 1) return;
   static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
   bufferevent_write(bev_, kContinue, sizeof kContinue - 1);
+}
+
+void H1ServerConnection::Drain() {
+  if (closed_) return;
+  keep_alive_ = false;
+  if (stream_ == nullptr && !request_started_ && !closing_) CloseNow(false);
 }
 
 void H1ServerConnection::Reset() {
@@ -397,6 +455,8 @@ void H1ServerConnection::PauseParser() {
 
 void H1ServerConnection::CloseAfterFlush() {
   closing_ = true;
+  // A client that stops reading cannot hold the connection (and its buffer) forever.
+  ArmTimer(TimerPhase::kIdle);
   PauseParser();
   bufferevent_disable(bev_, EV_READ);
   if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) CloseNow(false);
@@ -405,6 +465,8 @@ void H1ServerConnection::CloseAfterFlush() {
 void H1ServerConnection::CloseNow(bool notify_stream) {
   if (closed_) return;
   closed_ = true;
+  worker_->RemoveConnection(this);
+  evtimer_del(timer_ev_);
   PauseParser();
   bufferevent_disable(bev_, EV_READ | EV_WRITE);
   if (stream_ != nullptr) {

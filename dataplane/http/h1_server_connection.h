@@ -15,13 +15,21 @@
 namespace sluice::http {
 
 struct H1Limits {
+  // Request line plus headers; beyond: 431 request_headers_too_large.
   size_t max_header_bytes = 60 * 1024;
+  // Beyond: 431 too_many_headers.
   size_t max_headers = 100;
-  // Response bytes buffered towards a slow client before the upstream is paused.
-  size_t max_buffered_response = 1024 * 1024;
+  // From the first byte of a request (or the connection's start) to the end of its headers;
+  // beyond: 408 request_timeout (slowloris).
+  uint32_t headers_timeout_ms = 10000;
+  // Longest silence while a request body is being received; beyond: 408 request_timeout
+  // (slow POST).
+  uint32_t body_idle_timeout_ms = 30000;
+  // An idle keep-alive connection is closed after this.
+  uint32_t keepalive_timeout_ms = 75000;
 };
 
-class H1ServerConnection : public ResponseEncoder, public Deferrable {
+class H1ServerConnection : public ResponseEncoder, public Deferrable, public Drainable {
  public:
   using StreamFactory = std::function<std::unique_ptr<StreamHandler>(ResponseEncoder*)>;
 
@@ -38,11 +46,15 @@ class H1ServerConnection : public ResponseEncoder, public Deferrable {
   void SendContinue() override;
   void Reset() override;
 
+  // Drainable
+  void Drain() override;
+
  private:
   static void OnRead(bufferevent* bev, void* arg);
   static void OnWrite(bufferevent* bev, void* arg);
   static void OnEvent(bufferevent* bev, short what, void* arg);
   static void OnResume(evutil_socket_t, short, void* arg);
+  static void OnTimer(evutil_socket_t, short, void* arg);
   static const http_parser_settings& Settings();
   static int OnMessageBegin(http_parser* p);
   static int OnUrl(http_parser* p, const char* at, size_t len);
@@ -61,10 +73,17 @@ class H1ServerConnection : public ResponseEncoder, public Deferrable {
   void CloseNow(bool notify_stream);
   void CloseAfterFlush();
   void PauseParser();
+  // One timer serves every phase of the connection; arming it again replaces the deadline.
+  enum class TimerPhase { kNone, kIdle, kHeaders, kBody };
+  void ArmTimer(TimerPhase phase);
 
   Worker* worker_;
   bufferevent* bev_;
   event* resume_ev_ = nullptr;
+  event* timer_ev_ = nullptr;
+  TimerPhase timer_phase_ = TimerPhase::kNone;
+  // Bytes of the current request seen (0: waiting for a new request).
+  bool request_started_ = false;
   std::string client_ip_;
   int local_port_;
   StreamFactory factory_;

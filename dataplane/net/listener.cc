@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -70,6 +71,17 @@ void ProxyListener::OnAccept(evconnlistener*, evutil_socket_t fd, sockaddr* addr
     inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(addr)->sin6_addr, ip, sizeof ip);
   }
   Worker* worker = self->worker_;
+  if (worker->AtConnectionLimit()) {
+    // Best effort, without waiting: the socket buffer of a new connection takes this at once.
+    static constexpr char kBusy[] =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: 81\r\nConnection: close\r\n\r\n"
+        "{\"code\":\"too_many_connections\",\"message\":\"connection limit reached; retry later\"}";
+    ssize_t n = send(fd, kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)n;
+    evutil_closesocket(fd);
+    return;
+  }
   // The connection owns itself and is destroyed (deferred) when it closes.
   new http::H1ServerConnection(
       worker, fd, ip, self->port_,

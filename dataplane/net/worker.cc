@@ -32,6 +32,7 @@ Worker::Worker(int index) : index_(index) {
 
 Worker::~Worker() {
   deferred_.clear();
+  if (drain_check_ev_ != nullptr) event_free(drain_check_ev_);
   pool_.reset();
   event_free(notify_ev_);
   close(notify_fd_);
@@ -98,6 +99,54 @@ void Worker::OnDeferred(evutil_socket_t, short, void* arg) {
     std::vector<std::unique_ptr<Deferrable>> batch;
     batch.swap(self->deferred_);
     batch.clear();
+  }
+}
+
+void Worker::AddConnection(Drainable* c) {
+  connections_.insert(c);
+  if (budget_ != nullptr) budget_->open.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::RemoveConnection(Drainable* c) {
+  if (connections_.erase(c) > 0 && budget_ != nullptr) {
+    budget_->open.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+static int64_t MonotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Worker::Drain(uint32_t deadline_ms) {
+  Post([this, deadline_ms] {
+    if (draining_) return;
+    draining_ = true;
+    drain_deadline_ms_ = MonotonicMs() + deadline_ms;
+    for (auto& fn : on_drain_) fn();
+    // Drain() may close a connection at once, which removes it from the set.
+    std::vector<Drainable*> open(connections_.begin(), connections_.end());
+    for (Drainable* c : open) c->Drain();
+    drain_check_ev_ = event_new(base_, -1, EV_PERSIST, &Worker::OnDrainCheck, this);
+    timeval tick{0, 50 * 1000};
+    event_add(drain_check_ev_, &tick);
+    OnDrainCheck(-1, 0, this);
+  });
+}
+
+void Worker::OnDrainCheck(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  // Every worker waits for the whole process to be drained, so the status listener (on worker 0)
+  // keeps answering /ready with 503 until the end.
+  bool all_closed = self->budget_ != nullptr ? self->budget_->open.load() == 0
+                                             : self->connections_.empty();
+  if (all_closed) {
+    event_base_loopbreak(self->base_);
+  } else if (MonotonicMs() >= self->drain_deadline_ms_) {
+    LOG_WARN("worker ", self->index_, ": drain deadline passed with ", self->connections_.size(),
+             " connections still open; closing them");
+    event_base_loopbreak(self->base_);
   }
 }
 

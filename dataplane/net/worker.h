@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "dataplane/config/snapshot.h"
 
 struct evdns_base;
@@ -24,6 +25,21 @@ class ConnectionPool;
 class Deferrable {
  public:
   virtual ~Deferrable() = default;
+};
+
+// A client connection the worker can ask to wind down (graceful shutdown).
+class Drainable {
+ public:
+  virtual ~Drainable() = default;
+  // Close now if idle; otherwise finish the request in flight, answer it with
+  // "Connection: close", then close.
+  virtual void Drain() = 0;
+};
+
+// Open client connections across every worker of the process, and the cap on them.
+struct ConnectionBudget {
+  std::atomic<int64_t> open{0};
+  int64_t max = 32768;
 };
 
 class Worker {
@@ -56,6 +72,20 @@ class Worker {
   // Destroys `obj` once the loop is back from the current callback.
   void DeferDelete(std::unique_ptr<Deferrable> obj);
 
+  // Client connections (loop thread only).
+  void SetConnectionBudget(ConnectionBudget* budget) { budget_ = budget; }
+  bool AtConnectionLimit() const { return budget_ != nullptr && budget_->open.load() >= budget_->max; }
+  void AddConnection(Drainable* c);
+  void RemoveConnection(Drainable* c);
+  size_t connection_count() const { return connections_.size(); }
+  bool draining() const { return draining_; }
+  // Runs on the loop thread when draining starts (the listeners close there).
+  void OnDrain(std::function<void()> fn) { on_drain_.push_back(std::move(fn)); }
+
+  // Thread-safe: stop accepting, let requests in flight finish, close idle connections, and stop
+  // the loop once no connection is left or after `deadline_ms`.
+  void Drain(uint32_t deadline_ms);
+
   // Runs the loop until Stop().
   void Run();
   // Thread-safe.
@@ -78,6 +108,13 @@ class Worker {
   event* notify_ev_;
   event* deferred_ev_;
   std::vector<std::unique_ptr<Deferrable>> deferred_;
+  ConnectionBudget* budget_ = nullptr;
+  absl::flat_hash_set<Drainable*> connections_;
+  std::vector<std::function<void()>> on_drain_;
+  bool draining_ = false;
+  event* drain_check_ev_ = nullptr;
+  int64_t drain_deadline_ms_ = 0;
+  static void OnDrainCheck(evutil_socket_t, short, void* arg);
 
   std::mutex mu_;
   std::shared_ptr<const Snapshot> pending_snapshot_ ABSL_GUARDED_BY(mu_);

@@ -82,8 +82,11 @@ void StatusServer::Handle(evhttp_request* req, void* arg) {
     return;
   }
   if (path == "/ready") {
-    // Ready once a config is loaded (from the control plane or the cache file).
-    if (snap) {
+    // Ready once a config is loaded (from the control plane or the cache file), and not while
+    // draining, so load balancers stop sending new connections.
+    if (self->workers_.front()->draining()) {
+      Reply(req, 503, JsonError("draining", "this data plane is shutting down") + "\n");
+    } else if (snap) {
       Reply(req, 200, "{\"ready\":true}\n");
     } else {
       Reply(req, 503, JsonError("no_config", "no configuration loaded yet") + "\n");

@@ -112,6 +112,10 @@ void ProxyStream::DecodeHeaders(http::RequestHead head) {
     SendLocalResponse(500, "internal_error", "the route's service is missing", nullptr);
     return;
   }
+  if (route_->max_request_body_bytes > 0 && head_.content_length > route_->max_request_body_bytes) {
+    SendBodyTooLarge();
+    return;
+  }
   plugins_ = &snapshot_->PluginsFor(route_->id);
   state_ = State::kAccess;
   RunAccessPhase();
@@ -300,8 +304,26 @@ void ProxyStream::FinishRequestBody() {
   upstream_->RequestSent();
 }
 
+void ProxyStream::SendBodyTooLarge() {
+  std::string message = absl::StrCat("the request body exceeds this route's limit of ",
+                                     route_->max_request_body_bytes, " bytes");
+  if (response_started_) {
+    // Only a chunked body can grow past the limit this late; the response already began.
+    state_ = State::kDone;
+    encoder_->Reset();
+    return;
+  }
+  SendLocalResponse(413, "request_body_too_large", message, nullptr);
+}
+
 void ProxyStream::DecodeData(const char* data, size_t len) {
   if (state_ == State::kDone) return;
+  body_received_ += len;
+  if (route_ != nullptr && route_->max_request_body_bytes > 0 &&
+      body_received_ > route_->max_request_body_bytes) {
+    SendBodyTooLarge();
+    return;
+  }
   if (state_ == State::kProxying && upstream_ != nullptr) {
     WriteBody(data, len);
     return;

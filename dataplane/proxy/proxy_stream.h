@@ -60,7 +60,7 @@ class ProxyStream final : public http::StreamHandler,
   void WriteBody(const char* data, size_t len);
   void FinishRequestBody();
   std::string UpstreamPath() const;
-  void Finish();
+  void SendBodyTooLarge();
 
   Worker* worker_;
   http::ResponseEncoder* encoder_;
@@ -86,6 +86,7 @@ class ProxyStream final : public http::StreamHandler,
   // out to be closed (only while it is small).
   evbuffer* replay_body_ = nullptr;
   bool replayable_ = true;
+  uint64_t body_received_ = 0;
   bool request_complete_ = false;
   bool request_sent_ = false;
   bool response_started_ = false;

@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
     r->service_id = src->service().id();
     r->strip_path = src->has_strip_path() ? src->strip_path() : true;
     r->preserve_host = src->preserve_host();
+    if (src->has_max_request_body_bytes()) r->max_request_body_bytes = src->max_request_body_bytes();
     r->created_at = src->created_at();
     for (const auto& m : src->methods()) r->methods.push_back(m);
     for (const auto& h : src->hosts()) {

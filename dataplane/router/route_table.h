@@ -35,6 +35,8 @@ struct CompiledRoute {
   std::string service_id;
   bool strip_path = true;
   bool preserve_host = false;
+  // 0: no limit.
+  uint64_t max_request_body_bytes = 8 * 1024 * 1024;
   uint32_t created_at = 0;
   std::vector<std::string> methods;
   std::vector<std::string> exact_hosts;     // lower-case

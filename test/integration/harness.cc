@@ -821,21 +821,24 @@ ControlPlane StartControlPlane(const std::string& data_dir, int admin_port, int 
 }
 
 DataPlane StartDataPlane(const ControlPlane& cp, const std::string& node_id,
-                         const std::string& cache_file, int proxy_port, int status_port) {
-  return StartDataPlaneAt(cp.xds, node_id, cache_file, proxy_port, status_port);
+                         const std::string& cache_file, int proxy_port, int status_port,
+                         const std::vector<std::string>& extra_args) {
+  return StartDataPlaneAt(cp.xds, node_id, cache_file, proxy_port, status_port, extra_args);
 }
 
 DataPlane StartDataPlaneAt(const std::string& xds, const std::string& node_id,
-                           const std::string& cache_file, int proxy_port, int status_port) {
+                           const std::string& cache_file, int proxy_port, int status_port,
+                           const std::vector<std::string>& extra_args) {
   DataPlane dp;
   dp.proxy = LoopbackAddr(proxy_port != 0 ? proxy_port : FreePort());
   dp.status = LoopbackAddr(status_port != 0 ? status_port : FreePort());
   dp.node_id = node_id;
   dp.cache_file = cache_file;
-  dp.process = std::make_unique<Process>(
-      "dataplane-" + node_id, BinDir() + "/sluice-dataplane",
-      std::vector<std::string>{"--controlplane", xds, "--listen", dp.proxy, "--status-listen",
-                               dp.status, "--node-id", node_id, "--cache-file", cache_file});
+  std::vector<std::string> args{"--controlplane", xds, "--listen", dp.proxy, "--status-listen",
+                                dp.status, "--node-id", node_id, "--cache-file", cache_file};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  dp.process = std::make_unique<Process>("dataplane-" + node_id,
+                                         BinDir() + "/sluice-dataplane", std::move(args));
   AwaitReady(*dp.process,
              [&] {
                return Get(dp.status, "/status", {}, Millis(500)).status == 200 &&

@@ -190,11 +190,12 @@ struct MockLlm {
 // time. A port of 0 picks a free one; pass the old ports to restart in place.
 ControlPlane StartControlPlane(const std::string& data_dir, int admin_port = 0, int xds_port = 0);
 DataPlane StartDataPlane(const ControlPlane& cp, const std::string& node_id,
-                         const std::string& cache_file, int proxy_port = 0, int status_port = 0);
+                         const std::string& cache_file, int proxy_port = 0, int status_port = 0,
+                         const std::vector<std::string>& extra_args = {});
 // Same, for a control plane that may be down: `xds` is the address the data plane dials.
 DataPlane StartDataPlaneAt(const std::string& xds, const std::string& node_id,
                            const std::string& cache_file, int proxy_port = 0,
-                           int status_port = 0);
+                           int status_port = 0, const std::vector<std::string>& extra_args = {});
 MockLlm StartMockLlm();
 
 int PortOf(const std::string& host_port);
