@@ -14,7 +14,6 @@
 namespace sluice::http {
 
 namespace {
-constexpr size_t kWriteLowWatermark = 64 * 1024;
 // Pipelined input buffered while a request is in progress before reading stops.
 constexpr size_t kMaxPipelinedInput = 64 * 1024;
 // A response that went out before its request body was read keeps the connection only if at
@@ -44,12 +43,7 @@ H1ServerConnection::H1ServerConnection(Worker* worker, evutil_socket_t fd, std::
       local_port_(local_port),
       factory_(std::move(factory)),
       limits_(limits) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  bev_ = bufferevent_socket_new(worker_->base(), fd, BEV_OPT_CLOSE_ON_FREE);
-  bufferevent_setcb(bev_, &OnRead, &OnWrite, &OnEvent, this);
-  bufferevent_setwatermark(bev_, EV_WRITE, kWriteLowWatermark, 0);
-  bufferevent_enable(bev_, EV_READ | EV_WRITE);
+  sock_ = std::make_unique<StreamSocket>(worker_, fd, this);
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   resume_ev_ = event_new(worker_->base(), -1, 0, &OnResume, this);
@@ -105,7 +99,7 @@ H1ServerConnection::~H1ServerConnection() {
   stream_.reset();
   if (resume_ev_ != nullptr) event_free(resume_ev_);
   if (timer_ev_ != nullptr) event_free(timer_ev_);
-  if (bev_ != nullptr) bufferevent_free(bev_);
+  sock_.reset();
 }
 
 const http_parser_settings& H1ServerConnection::Settings() {
@@ -124,9 +118,7 @@ const http_parser_settings& H1ServerConnection::Settings() {
   return settings;
 }
 
-void H1ServerConnection::OnRead(bufferevent*, void* arg) {
-  static_cast<H1ServerConnection*>(arg)->ProcessInput();
-}
+void H1ServerConnection::OnReadable() { ProcessInput(); }
 
 void H1ServerConnection::OnResume(evutil_socket_t, short, void* arg) {
   static_cast<H1ServerConnection*>(arg)->ProcessInput();
@@ -134,7 +126,7 @@ void H1ServerConnection::OnResume(evutil_socket_t, short, void* arg) {
 
 void H1ServerConnection::ProcessInput() {
   if (closed_ || closing_) return;
-  evbuffer* in = bufferevent_get_input(bev_);
+  evbuffer* in = sock_->input();
   if (!request_started_ && !paused_ && evbuffer_get_length(in) > 0) {
     request_started_ = true;
     if (timer_phase_ == TimerPhase::kIdle) ArmTimer(TimerPhase::kHeaders);
@@ -159,7 +151,7 @@ void H1ServerConnection::ProcessInput() {
     }
   }
   if (paused_ && evbuffer_get_length(in) > kMaxPipelinedInput) {
-    bufferevent_disable(bev_, EV_READ);
+    sock_->SetReadEnabled(false);
   }
 }
 
@@ -295,7 +287,7 @@ bool H1ServerConnection::CanDiscardRest() const {
 void H1ServerConnection::EncodeHeaders(int status, const HeaderMap& headers, bool end_stream) {
   if (closed_) return;
   response_started_ = true;
-  evbuffer* out = bufferevent_get_output(bev_);
+  evbuffer* out = sock_->output();
   char line[64];
   int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, Reason(status));
   evbuffer_add(out, line, static_cast<size_t>(n));
@@ -333,12 +325,13 @@ void H1ServerConnection::EncodeHeaders(int status, const HeaderMap& headers, boo
   }
   block.append("\r\n");
   evbuffer_add(out, block.data(), block.size());
+  sock_->ScheduleFlush();
   if (end_stream) FinishStream();
 }
 
 void H1ServerConnection::EncodeData(const char* data, size_t len, bool end_stream) {
   if (closed_) return;
-  evbuffer* out = bufferevent_get_output(bev_);
+  evbuffer* out = sock_->output();
   switch (framing_) {
     case Framing::kChunked:
       if (len > 0) {
@@ -357,10 +350,12 @@ void H1ServerConnection::EncodeData(const char* data, size_t len, bool end_strea
     case Framing::kNone:
       break;
   }
+  sock_->ScheduleFlush();
   if (end_stream) FinishStream();
 }
 
 void H1ServerConnection::FinishStream() {
+  ++requests_served_;
   if (stream_ != nullptr) {
     worker_->DeferDelete(std::make_unique<DeferredStream>(std::move(stream_)));
   }
@@ -380,37 +375,42 @@ void H1ServerConnection::FinishStream() {
   paused_ = false;
   http_parser_pause(&parser_, 0);
   ArmTimer(TimerPhase::kIdle);
-  bufferevent_enable(bev_, EV_READ);
+  sock_->SetReadEnabled(true);
   // Pipelined requests already buffered: parse them from the loop, not from inside the callback
   // that finished this response.
-  if (evbuffer_get_length(bufferevent_get_input(bev_)) > 0) event_active(resume_ev_, 0, 0);
+  if (evbuffer_get_length(sock_->input()) > 0) event_active(resume_ev_, 0, 0);
 }
 
 size_t H1ServerConnection::BufferedBytes() const {
-  return evbuffer_get_length(bufferevent_get_output(bev_));
+  return sock_->BufferedOutput();
 }
 
 void H1ServerConnection::SetRequestReadEnabled(bool enabled) {
   if (closed_ || enabled == read_enabled_) return;
   read_enabled_ = enabled;
   if (enabled) {
-    bufferevent_enable(bev_, EV_READ);
+    sock_->SetReadEnabled(true);
     event_active(resume_ev_, 0, 0);
   } else {
-    bufferevent_disable(bev_, EV_READ);
+    sock_->SetReadEnabled(false);
   }
 }
 
 void H1ServerConnection::SendContinue() {
   if (closed_ || response_started_ || req_minor_ < 1) return;
   static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-  bufferevent_write(bev_, kContinue, sizeof kContinue - 1);
+  sock_->Write(kContinue, sizeof kContinue - 1);
 }
 
 void H1ServerConnection::Drain() {
   if (closed_) return;
   keep_alive_ = false;
-  if (stream_ == nullptr && !request_started_ && !closing_) CloseNow(false);
+  // An idle keep-alive connection closes now. A connection that has not sent its first request
+  // yet is most likely sending it right now (it was accepted moments ago): it gets that request
+  // answered, within the headers timeout, rather than a close.
+  if (stream_ == nullptr && !request_started_ && !closing_ && requests_served_ > 0) {
+    CloseNow(false);
+  }
 }
 
 void H1ServerConnection::Reset() {
@@ -458,8 +458,8 @@ void H1ServerConnection::CloseAfterFlush() {
   // A client that stops reading cannot hold the connection (and its buffer) forever.
   ArmTimer(TimerPhase::kIdle);
   PauseParser();
-  bufferevent_disable(bev_, EV_READ);
-  if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) CloseNow(false);
+  sock_->SetReadEnabled(false);
+  if (sock_->BufferedOutput() == 0) CloseNow(false);
 }
 
 void H1ServerConnection::CloseNow(bool notify_stream) {
@@ -468,33 +468,30 @@ void H1ServerConnection::CloseNow(bool notify_stream) {
   worker_->RemoveConnection(this);
   evtimer_del(timer_ev_);
   PauseParser();
-  bufferevent_disable(bev_, EV_READ | EV_WRITE);
+  // The buffers (and the bytes http-parser may still be reading) live until the deferred delete.
+  sock_->Close();
   if (stream_ != nullptr) {
     std::unique_ptr<StreamHandler> s = std::move(stream_);
     if (notify_stream) s->OnDownstreamReset();
     worker_->DeferDelete(std::make_unique<DeferredStream>(std::move(s)));
   }
-  // The bufferevent (and the bytes http-parser may still be reading) lives until the deferred
-  // delete runs.
+  // The connection itself goes with the deferred delete.
   worker_->DeferDelete(std::unique_ptr<Deferrable>(this));
 }
 
-void H1ServerConnection::OnWrite(bufferevent*, void* arg) {
-  auto* self = static_cast<H1ServerConnection*>(arg);
-  if (self->closed_) return;
-  if (self->closing_) {
-    if (evbuffer_get_length(bufferevent_get_output(self->bev_)) == 0) self->CloseNow(false);
+void H1ServerConnection::OnDrained() {
+  if (closed_) return;
+  if (closing_) {
+    if (sock_->BufferedOutput() == 0) CloseNow(false);
     return;
   }
-  if (self->stream_ != nullptr && self->response_started_) self->stream_->OnDownstreamDrained();
+  if (stream_ != nullptr && response_started_) stream_->OnDownstreamDrained();
 }
 
-void H1ServerConnection::OnEvent(bufferevent*, short what, void* arg) {
-  auto* self = static_cast<H1ServerConnection*>(arg);
-  if (self->closed_) return;
-  (void)what;
-  // EOF, error or idle timeout: whatever was in flight is abandoned by the client.
-  self->CloseNow(true);
+void H1ServerConnection::OnClosed(int) {
+  if (closed_) return;
+  // EOF or error: whatever was in flight is abandoned by the client.
+  CloseNow(true);
 }
 
 }  // namespace sluice::http

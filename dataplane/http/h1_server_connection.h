@@ -2,7 +2,6 @@
 // H1ServerConnection: one client connection speaking HTTP/1.1 (parsed with http-parser), with
 // keep-alive and pipelining. Requests are handled one at a time: parsing pauses after a request
 // until its response is done, so a pipelined request never overtakes the one before it.
-#include <event2/bufferevent.h>
 #include <http_parser.h>
 
 #include <functional>
@@ -10,6 +9,7 @@
 #include <string>
 
 #include "dataplane/http/codec.h"
+#include "dataplane/net/stream_socket.h"
 #include "dataplane/net/worker.h"
 
 namespace sluice::http {
@@ -29,7 +29,10 @@ struct H1Limits {
   uint32_t keepalive_timeout_ms = 75000;
 };
 
-class H1ServerConnection : public ResponseEncoder, public Deferrable, public Drainable {
+class H1ServerConnection : public ResponseEncoder,
+                           public Deferrable,
+                           public Drainable,
+                           public StreamSocket::Callbacks {
  public:
   using StreamFactory = std::function<std::unique_ptr<StreamHandler>(ResponseEncoder*)>;
 
@@ -50,9 +53,11 @@ class H1ServerConnection : public ResponseEncoder, public Deferrable, public Dra
   void Drain() override;
 
  private:
-  static void OnRead(bufferevent* bev, void* arg);
-  static void OnWrite(bufferevent* bev, void* arg);
-  static void OnEvent(bufferevent* bev, short what, void* arg);
+  // StreamSocket::Callbacks
+  void OnReadable() override;
+  void OnClosed(int error) override;
+  void OnDrained() override;
+
   static void OnResume(evutil_socket_t, short, void* arg);
   static void OnTimer(evutil_socket_t, short, void* arg);
   static const http_parser_settings& Settings();
@@ -78,12 +83,13 @@ class H1ServerConnection : public ResponseEncoder, public Deferrable, public Dra
   void ArmTimer(TimerPhase phase);
 
   Worker* worker_;
-  bufferevent* bev_;
+  std::unique_ptr<StreamSocket> sock_;
   event* resume_ev_ = nullptr;
   event* timer_ev_ = nullptr;
   TimerPhase timer_phase_ = TimerPhase::kNone;
   // Bytes of the current request seen (0: waiting for a new request).
   bool request_started_ = false;
+  uint64_t requests_served_ = 0;
   std::string client_ip_;
   int local_port_;
   StreamFactory factory_;

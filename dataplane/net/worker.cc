@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "dataplane/net/stream_socket.h"
 #include "dataplane/upstream/connection_pool.h"
 
 namespace sluice {
@@ -28,6 +29,7 @@ Worker::Worker(int index) : index_(index) {
   notify_ev_ = event_new(base_, notify_fd_, EV_READ | EV_PERSIST, &Worker::OnNotify, this);
   event_add(notify_ev_, nullptr);
   deferred_ev_ = event_new(base_, -1, 0, &Worker::OnDeferred, this);
+  flush_ev_ = event_new(base_, -1, 0, &Worker::OnFlush, this);
 }
 
 Worker::~Worker() {
@@ -37,6 +39,7 @@ Worker::~Worker() {
   event_free(notify_ev_);
   close(notify_fd_);
   event_free(deferred_ev_);
+  event_free(flush_ev_);
   if (dns_ != nullptr) evdns_base_free(dns_, 0);
   event_base_free(base_);
 }
@@ -85,6 +88,29 @@ void Worker::OnNotify(evutil_socket_t, short, void* arg) {
     self->adopted_cv_.notify_all();
   }
   for (auto& fn : fns) fn();
+}
+
+void Worker::QueueFlush(StreamSocket* s) {
+  flush_queue_.push_back(s);
+  if (flush_queue_.size() == 1) event_active(flush_ev_, 0, 0);
+}
+
+void Worker::CancelFlush(StreamSocket* s) {
+  for (StreamSocket*& q : flush_queue_) {
+    if (q == s) q = nullptr;
+  }
+}
+
+void Worker::OnFlush(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  // A flush may queue more (a drained client resumes its upstream, which then has output).
+  while (!self->flush_queue_.empty()) {
+    std::vector<StreamSocket*> batch;
+    batch.swap(self->flush_queue_);
+    for (StreamSocket* s : batch) {
+      if (s != nullptr) s->Flush();
+    }
+  }
 }
 
 void Worker::DeferDelete(std::unique_ptr<Deferrable> obj) {

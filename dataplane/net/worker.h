@@ -20,6 +20,7 @@ struct evdns_base;
 namespace sluice {
 
 class ConnectionPool;
+class StreamSocket;
 
 // Something whose destruction must wait until the current callback stack has unwound.
 class Deferrable {
@@ -69,6 +70,10 @@ class Worker {
   // Thread-safe: runs `fn` on the loop thread.
   void Post(std::function<void()> fn);
 
+  // Sockets with output to send once the current callback stack has returned (loop thread).
+  void QueueFlush(StreamSocket* s);
+  void CancelFlush(StreamSocket* s);
+
   // Destroys `obj` once the loop is back from the current callback.
   void DeferDelete(std::unique_ptr<Deferrable> obj);
 
@@ -94,6 +99,7 @@ class Worker {
  private:
   static void OnNotify(evutil_socket_t, short, void* arg);
   static void OnDeferred(evutil_socket_t, short, void* arg);
+  static void OnFlush(evutil_socket_t, short, void* arg);
   void Wake();
 
   int index_;
@@ -107,6 +113,8 @@ class Worker {
   int notify_fd_ = -1;
   event* notify_ev_;
   event* deferred_ev_;
+  event* flush_ev_;
+  std::vector<StreamSocket*> flush_queue_;
   std::vector<std::unique_ptr<Deferrable>> deferred_;
   ConnectionBudget* budget_ = nullptr;
   absl::flat_hash_set<Drainable*> connections_;

@@ -1,25 +1,13 @@
 #include "dataplane/upstream/upstream_connection.h"
 
 #include <event2/buffer.h>
-#include <event2/dns.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+
+#include <cstring>
 
 #include "common/log.h"
 #include "dataplane/upstream/connection_pool.h"
 
 namespace sluice {
-
-namespace {
-// Request bytes queued towards the upstream beyond which the client is no longer read
-// (backpressure); reading resumes once the queue drains below this.
-constexpr size_t kWriteLowWatermark = 64 * 1024;
-
-timeval Millis(uint32_t ms) {
-  return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-}
-}  // namespace
 
 const char* UpstreamErrorName(UpstreamError e) {
   switch (e) {
@@ -38,74 +26,106 @@ UpstreamConnection::UpstreamConnection(Worker* worker, ConnectionPool* pool, std
     : worker_(worker), pool_(pool), key_(std::move(key)), host_(std::move(host)), port_(port) {
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
+  timer_ = evtimer_new(worker_->base(), &OnTimer, this);
 }
 
-UpstreamConnection::~UpstreamConnection() { Close(); }
+UpstreamConnection::~UpstreamConnection() {
+  Close();
+  if (timer_ != nullptr) event_free(timer_);
+}
+
+void UpstreamConnection::ArmTimer(TimerPhase phase) {
+  timer_phase_ = phase;
+  uint32_t ms = 0;
+  switch (phase) {
+    case TimerPhase::kNone:
+      evtimer_del(timer_);
+      return;
+    case TimerPhase::kConnect: ms = timeouts_.connect_ms; break;
+    case TimerPhase::kWrite: ms = timeouts_.write_ms; break;
+    case TimerPhase::kRead: ms = timeouts_.read_ms; break;
+    case TimerPhase::kIdle: ms = ConnectionPool::kIdleTimeoutMs; break;
+  }
+  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  evtimer_add(timer_, &tv);
+}
+
+void UpstreamConnection::OnTimer(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<UpstreamConnection*>(arg);
+  switch (self->timer_phase_) {
+    case TimerPhase::kNone:
+      return;
+    case TimerPhase::kIdle:
+      self->Close();
+      self->pool_->Forget(self);
+      return;
+    case TimerPhase::kConnect: self->Fail(UpstreamError::kConnectTimeout); return;
+    case TimerPhase::kWrite: self->Fail(UpstreamError::kWriteTimeout); return;
+    case TimerPhase::kRead: self->Fail(UpstreamError::kReadTimeout); return;
+  }
+}
 
 void UpstreamConnection::Connect(UpstreamHandler* handler, const UpstreamTimeouts& timeouts) {
   handler_ = handler;
   timeouts_ = timeouts;
-  bev_ = bufferevent_socket_new(worker_->base(), -1, BEV_OPT_CLOSE_ON_FREE);
-  bufferevent_setcb(bev_, &OnRead, &OnWrite, &OnEvent, this);
-  bufferevent_setwatermark(bev_, EV_WRITE, kWriteLowWatermark, 0);
-  connect_timer_ = evtimer_new(worker_->base(), &OnConnectTimeout, this);
-  timeval tv = Millis(timeouts_.connect_ms);
-  evtimer_add(connect_timer_, &tv);
-  bufferevent_enable(bev_, EV_READ | EV_WRITE);
-  if (bufferevent_socket_connect_hostname(bev_, worker_->dns(), AF_UNSPEC, host_.c_str(), port_) !=
-      0) {
-    // Reported from the loop, never from inside Connect(): callers are not ready for re-entry.
-    connect_failed_now_ = true;
-    timeval zero{0, 0};
-    evtimer_add(connect_timer_, &zero);
+  ArmTimer(TimerPhase::kConnect);
+  sock_ = std::make_unique<StreamSocket>(worker_, host_, port_, this);
+}
+
+void UpstreamConnection::OnConnected(int error) {
+  if (error != 0) {
+    if (error > 0) LOG_DEBUG("upstream ", key_, ": connect failed: ", strerror(error));
+    Fail(UpstreamError::kConnectFailed);
+    return;
   }
+  connected_ = true;
+  // The request may already be queued; a write timeout covers its sending.
+  ArmTimer(TimerPhase::kWrite);
+  if (handler_ != nullptr) handler_->OnUpstreamConnected();
 }
 
 void UpstreamConnection::Attach(UpstreamHandler* handler, const UpstreamTimeouts& timeouts) {
   handler_ = handler;
   timeouts_ = timeouts;
   reused_ = true;
-  ApplyTimeouts();
-}
-
-void UpstreamConnection::ApplyTimeouts() {
-  // The read timeout runs only once the whole request is sent (see RequestSent()): a slow client
-  // upload must not look like a slow upstream.
-  timeval wt = Millis(timeouts_.write_ms);
-  bufferevent_set_timeouts(bev_, nullptr, &wt);
+  ArmTimer(TimerPhase::kWrite);
 }
 
 void UpstreamConnection::RequestSent() {
-  timeval rt = Millis(timeouts_.read_ms);
-  timeval wt = Millis(timeouts_.write_ms);
-  bufferevent_set_timeouts(bev_, &rt, &wt);
+  // From here on the upstream owes us bytes; a slow client upload never counted against it.
+  if (timer_phase_ == TimerPhase::kWrite) ArmTimer(TimerPhase::kRead);
+  request_sent_ = true;
 }
 
 void UpstreamConnection::Write(const void* data, size_t len) {
-  if (bev_ != nullptr) bufferevent_write(bev_, data, len);
+  if (sock_ != nullptr) sock_->Write(data, len);
 }
 
 size_t UpstreamConnection::BufferedBytes() const {
-  return bev_ == nullptr ? 0 : evbuffer_get_length(bufferevent_get_output(bev_));
+  return sock_ == nullptr ? 0 : sock_->BufferedOutput();
 }
 
 void UpstreamConnection::SetReadEnabled(bool enabled) {
-  if (bev_ == nullptr) return;
+  if (sock_ == nullptr || closed_) return;
+  sock_->SetReadEnabled(enabled);
   if (enabled) {
-    bufferevent_enable(bev_, EV_READ);
+    // The read timeout pauses while the client is the slow side.
+    if (timer_phase_ == TimerPhase::kNone && request_sent_ && !response_complete_) {
+      ArmTimer(TimerPhase::kRead);
+    }
     // Bytes that arrived while reading was off are still in the input buffer.
-    if (evbuffer_get_length(bufferevent_get_input(bev_)) > 0) OnRead(bev_, this);
-  } else {
-    bufferevent_disable(bev_, EV_READ);
+    if (evbuffer_get_length(sock_->input()) > 0) ParseInput();
+  } else if (timer_phase_ == TimerPhase::kRead) {
+    ArmTimer(TimerPhase::kNone);
   }
 }
 
 void UpstreamConnection::Release() {
   handler_ = nullptr;
-  // Bytes after the response are checked once the read loop has drained what it parsed (see
-  // OnRead): the response's own bytes may still be in the input buffer here.
-  bool reusable = !closed_ && response_complete_ && keep_alive_ &&
-                  evbuffer_get_length(bufferevent_get_output(bev_)) == 0;
+  // Bytes after the response are checked once the parse loop has drained what it parsed (see
+  // ParseInput): the response's own bytes may still be in the input buffer here.
+  bool reusable = !closed_ && response_complete_ && keep_alive_ && sock_ != nullptr &&
+                  sock_->BufferedOutput() == 0;
   if (reusable) {
     pool_->Park(this);
   } else {
@@ -129,22 +149,17 @@ void UpstreamConnection::StartIdle() {
   head_request_ = false;
   response_started_ = false;
   response_complete_ = false;
+  request_sent_ = false;
   keep_alive_ = false;
-  timeval idle = Millis(ConnectionPool::kIdleTimeoutMs);
-  bufferevent_set_timeouts(bev_, &idle, nullptr);
-  bufferevent_enable(bev_, EV_READ);
+  ArmTimer(TimerPhase::kIdle);
+  sock_->SetReadEnabled(true);
 }
 
 void UpstreamConnection::Close() {
   closed_ = true;
-  if (connect_timer_ != nullptr) {
-    event_free(connect_timer_);
-    connect_timer_ = nullptr;
-  }
-  if (bev_ != nullptr) {
-    bufferevent_free(bev_);
-    bev_ = nullptr;
-  }
+  if (timer_ != nullptr) evtimer_del(timer_);
+  timer_phase_ = TimerPhase::kNone;
+  if (sock_ != nullptr) sock_->Close();
 }
 
 void UpstreamConnection::Fail(UpstreamError error) {
@@ -155,96 +170,64 @@ void UpstreamConnection::Fail(UpstreamError error) {
   if (h != nullptr) h->OnUpstreamError(error);
 }
 
-void UpstreamConnection::OnConnectTimeout(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
-  self->Fail(self->connect_failed_now_ ? UpstreamError::kConnectFailed
-                                       : UpstreamError::kConnectTimeout);
+void UpstreamConnection::OnDrained() {
+  if (timer_phase_ == TimerPhase::kWrite) ArmTimer(TimerPhase::kWrite);  // progress: restart
+  if (handler_ != nullptr) handler_->OnUpstreamDrained();
 }
 
-void UpstreamConnection::OnEvent(bufferevent* bev, short what, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
-  if (what & BEV_EVENT_CONNECTED) {
-    self->connected_ = true;
-    if (self->connect_timer_ != nullptr) {
-      event_free(self->connect_timer_);
-      self->connect_timer_ = nullptr;
-    }
-    int one = 1;
-    setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    self->ApplyTimeouts();
-    if (self->handler_ != nullptr) self->handler_->OnUpstreamConnected();
+void UpstreamConnection::OnClosed(int error) {
+  if (closed_) return;
+  if (handler_ == nullptr) {
+    // Idle in the pool: the upstream closed it.
+    Close();
+    pool_->Forget(this);
     return;
   }
-  if (self->handler_ == nullptr) {
-    // Idle in the pool: the upstream closed it or it sat unused too long.
-    self->Close();
-    self->pool_->Forget(self);
-    return;
-  }
-  if (!self->connected_) {
-    if (what & BEV_EVENT_ERROR) {
-      int dns_err = bufferevent_socket_get_dns_error(bev);
-      if (dns_err != 0) {
-        LOG_WARN("upstream ", self->key_, ": cannot resolve: ", evutil_gai_strerror(dns_err));
-      }
-    }
-    self->Fail(UpstreamError::kConnectFailed);
-    return;
-  }
-  if (what & BEV_EVENT_TIMEOUT) {
-    self->Fail((what & BEV_EVENT_READING) ? UpstreamError::kReadTimeout
-                                          : UpstreamError::kWriteTimeout);
-    return;
-  }
-  if (what & BEV_EVENT_EOF) {
+  if (error == 0 && response_started_ && !response_complete_) {
     // A body delimited by the close of the connection ends here.
-    if (self->response_started_ && !self->response_complete_) {
-      http_parser_execute(&self->parser_, &Settings(), nullptr, 0);
-      if (self->response_complete_ || self->handler_ == nullptr) return;
-    }
+    http_parser_execute(&parser_, &Settings(), nullptr, 0);
+    if (response_complete_ || handler_ == nullptr) return;
   }
-  self->Fail(UpstreamError::kReset);
+  Fail(UpstreamError::kReset);
 }
 
-void UpstreamConnection::OnWrite(bufferevent*, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
-  if (self->handler_ != nullptr) self->handler_->OnUpstreamDrained();
-}
-
-void UpstreamConnection::OnRead(bufferevent* bev, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
-  evbuffer* in = bufferevent_get_input(bev);
-  if (self->handler_ == nullptr) {
+void UpstreamConnection::OnReadable() {
+  if (handler_ == nullptr) {
     // Bytes on an idle connection: the upstream broke the protocol; do not reuse it.
-    self->Close();
-    self->pool_->Forget(self);
+    Close();
+    pool_->Forget(this);
     return;
   }
-  while (self->handler_ != nullptr && !self->response_complete_ && !self->closed_) {
+  if (timer_phase_ == TimerPhase::kRead) ArmTimer(TimerPhase::kRead);
+  ParseInput();
+}
+
+void UpstreamConnection::ParseInput() {
+  evbuffer* in = sock_->input();
+  while (handler_ != nullptr && !response_complete_ && !closed_ && sock_->read_enabled()) {
     evbuffer_iovec vec;
     if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1 || vec.iov_len == 0) break;
-    size_t n = http_parser_execute(&self->parser_, &Settings(),
-                                   static_cast<const char*>(vec.iov_base), vec.iov_len);
-    if (self->closed_) return;  // the handler aborted; the buffer is gone
+    size_t n = http_parser_execute(&parser_, &Settings(), static_cast<const char*>(vec.iov_base),
+                                   vec.iov_len);
+    if (closed_) return;  // the handler aborted
     evbuffer_drain(in, n);
-    if (self->handler_ == nullptr) {
+    if (handler_ == nullptr) {
       // The response ended and the connection went back to the pool. Anything after the
       // response is a protocol violation: such a connection must not be reused.
       if (evbuffer_get_length(in) > 0) {
-        self->Close();
-        self->pool_->Forget(self);
+        Close();
+        pool_->Forget(this);
       }
       return;
     }
-    http_errno err = HTTP_PARSER_ERRNO(&self->parser_);
+    http_errno err = HTTP_PARSER_ERRNO(&parser_);
     if (err == HPE_PAUSED) {
-      // Paused by OnMessageComplete (response done) or by the handler for backpressure.
-      if (!self->response_complete_) http_parser_pause(&self->parser_, 0);
+      if (!response_complete_) http_parser_pause(&parser_, 0);
       break;
     }
     if (err != HPE_OK) {
-      LOG_WARN("upstream ", self->key_, ": invalid HTTP response: ", http_errno_name(err));
-      self->Fail(UpstreamError::kProtocol);
+      LOG_WARN("upstream ", key_, ": invalid HTTP response: ", http_errno_name(err));
+      Fail(UpstreamError::kProtocol);
       return;
     }
   }
@@ -310,6 +293,7 @@ int UpstreamConnection::OnMessageComplete(http_parser* p) {
     return 0;
   }
   self->response_complete_ = true;
+  self->ArmTimer(TimerPhase::kNone);
   self->keep_alive_ = self->keep_alive_ && http_should_keep_alive(p) != 0;
   http_parser_pause(p, 1);
   if (self->handler_ != nullptr) self->handler_->OnUpstreamComplete();

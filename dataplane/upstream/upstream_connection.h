@@ -1,13 +1,14 @@
 #pragma once
 // UpstreamConnection: one HTTP/1.1 connection to a target, parsed with http-parser. It is either
 // idle in the worker's ConnectionPool or attached to exactly one request.
-#include <event2/bufferevent.h>
 #include <http_parser.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "dataplane/http/headers.h"
+#include "dataplane/net/stream_socket.h"
 #include "dataplane/net/worker.h"
 
 namespace sluice {
@@ -44,7 +45,7 @@ struct UpstreamTimeouts {
   uint32_t write_ms = 60000;
 };
 
-class UpstreamConnection : public Deferrable {
+class UpstreamConnection : public Deferrable, public StreamSocket::Callbacks {
  public:
   UpstreamConnection(Worker* worker, ConnectionPool* pool, std::string key, std::string host,
                      int port);
@@ -76,10 +77,17 @@ class UpstreamConnection : public Deferrable {
   void Close();
 
  private:
-  static void OnRead(bufferevent* bev, void* arg);
-  static void OnWrite(bufferevent* bev, void* arg);
-  static void OnEvent(bufferevent* bev, short what, void* arg);
-  static void OnConnectTimeout(evutil_socket_t, short, void* arg);
+  // StreamSocket::Callbacks
+  void OnReadable() override;
+  void OnClosed(int error) override;
+  void OnDrained() override;
+  void OnConnected(int error) override;
+
+  static void OnTimer(evutil_socket_t, short, void* arg);
+  // One timer per connection: connect, then write (while the request goes out), then read
+  // (between response bytes), then idle (in the pool).
+  enum class TimerPhase { kNone, kConnect, kWrite, kRead, kIdle };
+  void ArmTimer(TimerPhase phase);
   static const http_parser_settings& Settings();
   static int OnMessageBegin(http_parser* p);
   static int OnStatus(http_parser* p, const char* at, size_t len);
@@ -90,16 +98,16 @@ class UpstreamConnection : public Deferrable {
   static int OnMessageComplete(http_parser* p);
 
   void Fail(UpstreamError error);
-  void ApplyTimeouts();
-  void Parse(const char* data, size_t len);
+  void ParseInput();
 
   Worker* worker_;
   ConnectionPool* pool_;
   std::string key_;
   std::string host_;
   int port_;
-  bufferevent* bev_ = nullptr;
-  event* connect_timer_ = nullptr;
+  std::unique_ptr<StreamSocket> sock_;
+  event* timer_ = nullptr;
+  TimerPhase timer_phase_ = TimerPhase::kNone;
   UpstreamHandler* handler_ = nullptr;
   UpstreamTimeouts timeouts_;
   http_parser parser_;
@@ -109,12 +117,12 @@ class UpstreamConnection : public Deferrable {
   bool head_request_ = false;
   bool connected_ = false;
   bool reused_ = false;
+  bool request_sent_ = false;
   bool response_started_ = false;
   bool response_complete_ = false;
   bool keep_alive_ = false;
   bool closed_ = false;
   bool interim_ = false;
-  bool connect_failed_now_ = false;
 };
 
 }  // namespace sluice
