@@ -42,7 +42,8 @@ H1ServerConnection::H1ServerConnection(Worker* worker, evutil_socket_t fd, std::
       client_ip_(std::move(client_ip)),
       local_port_(local_port),
       factory_(std::move(factory)),
-      limits_(limits) {
+      limits_(limits),
+      validator_(limits.strictness) {
   sock_ = std::make_unique<StreamSocket>(worker_, fd, this);
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
@@ -134,8 +135,17 @@ void H1ServerConnection::ProcessInput() {
   while (!paused_ && !closed_ && read_enabled_) {
     evbuffer_iovec vec;
     if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1 || vec.iov_len == 0) break;
-    size_t n = http_parser_execute(&parser_, &Settings(), static_cast<const char*>(vec.iov_base),
-                                   vec.iov_len);
+    // The strict validator reads the bytes first and says how many belong to the current
+    // request; http-parser only ever sees bytes whose framing has a single reading.
+    const char* data = static_cast<const char*>(vec.iov_base);
+    size_t take = 0;
+    if (absl::Status strict = validator_.Scan(data, vec.iov_len, &take); !strict.ok()) {
+      const int status = H1RejectHttpStatus(strict);
+      RejectAndClose(status, status == 505 ? "http_version_not_supported" : "bad_request",
+                     std::string(strict.message()));
+      return;
+    }
+    size_t n = http_parser_execute(&parser_, &Settings(), data, take);
     evbuffer_drain(in, n);
     if (closed_) return;
     if (reject_status_ != 0) {
@@ -143,6 +153,11 @@ void H1ServerConnection::ProcessInput() {
       return;
     }
     http_errno err = HTTP_PARSER_ERRNO(&parser_);
+    if (err == HPE_PAUSED && n != take && request_complete_ && !closing_) {
+      // Cannot happen while the two agree on where a request ends; refuse rather than guess.
+      RejectAndClose(400, "bad_request", "framing_mismatch: ambiguous request framing");
+      return;
+    }
     if (err == HPE_PAUSED) break;
     if (err != HPE_OK) {
       RejectAndClose(400, "bad_request",

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dataplane/http/codec.h"
+#include "dataplane/http/h1_request_validator.h"
 #include "dataplane/net/stream_socket.h"
 #include "dataplane/net/worker.h"
 
@@ -27,6 +28,8 @@ struct H1Limits {
   uint32_t body_idle_timeout_ms = 30000;
   // An idle keep-alive connection is closed after this.
   uint32_t keepalive_timeout_ms = 75000;
+  // RFC 9112 strictness (underscores in header names refused by default).
+  H1Strictness strictness;
 };
 
 class H1ServerConnection : public ResponseEncoder,
@@ -95,6 +98,7 @@ class H1ServerConnection : public ResponseEncoder,
   StreamFactory factory_;
   H1Limits limits_;
 
+  H1RequestValidator validator_;
   http_parser parser_;
   RequestHead head_;
   std::string header_field_;
