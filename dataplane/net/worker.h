@@ -83,6 +83,8 @@ class Worker {
   void AddConnection(Drainable* c);
   void RemoveConnection(Drainable* c);
   size_t connection_count() const { return connections_.size(); }
+  // Open client connections of the whole process (any thread).
+  int64_t open_connections() const { return budget_ == nullptr ? 0 : budget_->open.load(); }
   bool draining() const { return draining_; }
   // Runs on the loop thread when draining starts (the listeners close there).
   void OnDrain(std::function<void()> fn) { on_drain_.push_back(std::move(fn)); }

@@ -70,7 +70,8 @@ void StatusServer::Handle(evhttp_request* req, void* arg) {
   if (path == "/status") {
     std::string body = absl::StrCat(
         "{\"node_id\":", JsonString(self->node_id_), ",\"config_version\":", version,
-        ",\"workers\":", self->workers_.size(), ",\"controlplane\":",
+        ",\"workers\":", self->workers_.size(),
+        ",\"connections\":", self->workers_.front()->open_connections(), ",\"controlplane\":",
         st.connected ? "\"connected\"" : "\"disconnected\"",
         ",\"controlplane_connected_since\":", st.connected ? st.connected_since_unix : 0,
         ",\"last_config_update\":", st.last_update_unix, ",\"last_error\":",

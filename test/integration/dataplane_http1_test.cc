@@ -8,22 +8,6 @@
 namespace sluice::testing {
 namespace {
 
-struct Cluster {
-  ControlPlane cp;
-  MockLlm mock;
-  DataPlane dp;
-};
-
-Cluster StartCluster() {
-  Cluster c;
-  c.cp = StartControlPlane(NewDir("cp"));
-  c.mock = StartMockLlm();
-  int64_t v = AddServiceAndRoute(c.cp, "llm", c.mock.Url(), "all", "[\"/\"]");
-  c.dp = StartDataPlane(c.cp, "dp1", NewDir("dp") + "/cache");
-  REQUIRE(WaitForVersion(c.dp, v));
-  return c;
-}
-
 // Counts the complete HTTP responses in `raw` (status lines at the start of a response).
 int CountResponses(const std::string& raw) {
   int n = 0;

@@ -18,30 +18,19 @@ int64_t MsSince(Clock::time_point t) {
   return std::chrono::duration_cast<Millis>(Clock::now() - t).count();
 }
 
-struct Cluster {
-  ControlPlane cp;
-  MockLlm mock;
-  DataPlane dp;
-};
-
-Cluster StartCluster(const std::vector<std::string>& dp_args = {}) {
-  Cluster c;
-  c.cp = StartControlPlane(NewDir("cp"));
-  c.mock = StartMockLlm();
-  Admin(c.cp, "POST", "/services", "{\"name\":\"llm\",\"url\":\"" + c.mock.Url() + "\"}", 201);
-  Admin(c.cp, "POST", "/routes",
-        R"({"name":"all","paths":["/"],"strip_path":false,"service":{"name":"llm"}})", 201);
+// The common cluster plus a route with a small body limit.
+Cluster StartLimitsCluster(const std::vector<std::string>& dp_args = {}) {
+  Cluster c = StartCluster(dp_args);
   Admin(c.cp, "POST", "/routes",
         R"({"name":"small","paths":["/small"],"max_request_body_bytes":1000,"service":{"name":"llm"}})",
         201);
-  c.dp = StartDataPlane(c.cp, "dp1", NewDir("dp") + "/cache", 0, 0, dp_args);
   REQUIRE(WaitForVersion(c.dp, ControlPlaneVersion(c.cp)));
   return c;
 }
 
 TEST_CASE("request bodies over the route's limit get 413 before the upstream sees them",
           "[dp][limits]") {
-  Cluster c = StartCluster();
+  Cluster c = StartLimitsCluster();
   CHECK(Request("POST", c.dp.proxy, "/small/x", {}, std::string(1000, 'a')).status == 200);
   HttpResponse over = Request("POST", c.dp.proxy, "/small/x", {}, std::string(1001, 'a'));
   CHECK(over.status == 413);
@@ -70,7 +59,7 @@ TEST_CASE("request bodies over the route's limit get 413 before the upstream see
 }
 
 TEST_CASE("slow clients get 408 and idle connections are closed", "[dp][limits]") {
-  Cluster c = StartCluster({"--headers-timeout-ms", "300", "--body-idle-timeout-ms", "300",
+  Cluster c = StartLimitsCluster({"--headers-timeout-ms", "300", "--body-idle-timeout-ms", "300",
                             "--keepalive-timeout-ms", "300"});
   SECTION("headers that never finish (slowloris)") {
     RawConnection conn;
@@ -111,16 +100,21 @@ TEST_CASE("slow clients get 408 and idle connections are closed", "[dp][limits]"
 }
 
 TEST_CASE("connections beyond --max-connections get 503 too_many_connections", "[dp][limits]") {
-  Cluster c = StartCluster({"--max-connections", "3"});
+  Cluster c = StartLimitsCluster({"--max-connections", "3"});
   std::vector<std::unique_ptr<RawConnection>> held;
   // The harness's readiness probe connections may take a moment to be reaped.
   REQUIRE(WaitUntil([&] { return Get(c.dp.proxy, "/x").status == 200; }, Millis(3000)));
+  auto open_connections = [&] {
+    return Json::Parse(Get(c.dp.status, "/status").body).Int("/connections");
+  };
+  // The probe's own connection closes on the data plane's side a moment after its response.
+  REQUIRE(WaitUntil([&] { return open_connections() == 0; }, Millis(5000)));
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<RawConnection>());
     REQUIRE(held.back()->Connect(c.dp.proxy));
   }
-  // Let the data plane accept them.
-  std::this_thread::sleep_for(Millis(200));
+  // Wait until the data plane has accepted them.
+  REQUIRE(WaitUntil([&] { return open_connections() == 3; }, Millis(5000)));
   HttpResponse r = Get(c.dp.proxy, "/x");
   CHECK(r.status == 503);
   CHECK(Json::Parse(r.body).Str("/code") == "too_many_connections");
@@ -130,7 +124,7 @@ TEST_CASE("connections beyond --max-connections get 503 too_many_connections", "
 
 TEST_CASE("SIGTERM drains: requests in flight finish, then the data plane exits 0",
           "[dp][drain]") {
-  Cluster c = StartCluster({"--drain-seconds", "10"});
+  Cluster c = StartLimitsCluster({"--drain-seconds", "10"});
   const std::string body =
       R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})";
   RawConnection stream;
@@ -164,7 +158,7 @@ TEST_CASE("a rolling restart onto the same port refuses no connection", "[dp][dr
     std::ofstream migrate("/proc/sys/net/ipv4/tcp_migrate_req");
     if (migrate) migrate << "1";
   }
-  Cluster c = StartCluster({"--drain-seconds", "5"});
+  Cluster c = StartLimitsCluster({"--drain-seconds", "5"});
   int port = PortOf(c.dp.proxy);
   DataPlane next =
       StartDataPlane(c.cp, "dp2", NewDir("dp2") + "/cache", port, 0, {"--drain-seconds", "5"});

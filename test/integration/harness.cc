@@ -911,4 +911,14 @@ int64_t AddServiceAndRoute(const ControlPlane& cp, const std::string& name, cons
   return version;
 }
 
+Cluster StartCluster(const std::vector<std::string>& dp_args) {
+  Cluster c;
+  c.cp = StartControlPlane(NewDir("cp"));
+  c.mock = StartMockLlm();
+  int64_t v = AddServiceAndRoute(c.cp, "llm", c.mock.Url(), "all", "[\"/\"]");
+  c.dp = StartDataPlane(c.cp, "dp1", NewDir("dp") + "/cache", 0, 0, dp_args);
+  REQUIRE(WaitForVersion(c.dp, v));
+  return c;
+}
+
 }  // namespace sluice::testing

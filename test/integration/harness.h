@@ -223,4 +223,13 @@ int64_t AddServiceAndRoute(const ControlPlane& cp, const std::string& name, cons
                            const std::string& route_name, const std::string& paths_json,
                            bool strip_path = false);
 
+// The common test setup: a control plane, a mock LLM, service "llm" → the mock with route "all"
+// on "/" (strip_path false), and one data plane ("dp1", started with `dp_args`) serving it.
+struct Cluster {
+  ControlPlane cp;
+  MockLlm mock;
+  DataPlane dp;
+};
+Cluster StartCluster(const std::vector<std::string>& dp_args = {});
+
 }  // namespace sluice::testing

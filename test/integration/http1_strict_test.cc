@@ -13,22 +13,6 @@ namespace {
 
 using namespace std::string_literals;  // "...\0..."s keeps the NUL
 
-struct Cluster {
-  ControlPlane cp;
-  MockLlm mock;
-  DataPlane dp;
-};
-
-Cluster StartCluster() {
-  Cluster c;
-  c.cp = StartControlPlane(NewDir("cp"));
-  c.mock = StartMockLlm();
-  int64_t v = AddServiceAndRoute(c.cp, "llm", c.mock.Url(), "all", "[\"/\"]");
-  c.dp = StartDataPlane(c.cp, "dp1", NewDir("dp") + "/cache");
-  REQUIRE(WaitForVersion(c.dp, v));
-  return c;
-}
-
 // Requests the mock has served so far; the call itself is one of them.
 int64_t UpstreamRequests(const MockLlm& mock) {
   HttpResponse r = Get(mock.addr, "/_mock/stats");
