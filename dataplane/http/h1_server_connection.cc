@@ -175,8 +175,7 @@ int H1ServerConnection::OnMessageBegin(http_parser* p) {
   self->request_started_ = true;
   if (self->timer_phase_ == TimerPhase::kIdle) self->ArmTimer(TimerPhase::kHeaders);
   self->head_ = RequestHead();
-  self->header_field_.clear();
-  self->in_header_value_ = false;
+  self->header_collector_.Reset();
   self->header_bytes_ = 0;
   self->body_bytes_ = 0;
   self->request_complete_ = false;
@@ -206,29 +205,22 @@ int H1ServerConnection::OnUrl(http_parser* p, const char* at, size_t len) {
 int H1ServerConnection::OnHeaderField(http_parser* p, const char* at, size_t len) {
   auto* self = static_cast<H1ServerConnection*>(p->data);
   if (!self->CountHeaderBytes(len)) return 1;
-  if (self->in_header_value_) {
-    self->in_header_value_ = false;
-    self->header_field_.clear();
-  }
-  self->header_field_.append(at, len);
+  self->header_collector_.OnName(at, len);
   return 0;
 }
 
 int H1ServerConnection::OnHeaderValue(http_parser* p, const char* at, size_t len) {
   auto* self = static_cast<H1ServerConnection*>(p->data);
   if (!self->CountHeaderBytes(len)) return 1;
-  if (!self->in_header_value_) {
-    self->in_header_value_ = true;
-    if (self->head_.headers.size() >= self->limits_.max_headers) {
-      self->reject_status_ = 431;
-      self->reject_code_ = "too_many_headers";
-      self->reject_message_ =
-          "more than " + std::to_string(self->limits_.max_headers) + " request headers";
-      return 1;
-    }
-    self->head_.headers.Add(self->header_field_, std::string());
+  if (self->header_collector_.AtNewHeader() &&
+      self->head_.headers.size() >= self->limits_.max_headers) {
+    self->reject_status_ = 431;
+    self->reject_code_ = "too_many_headers";
+    self->reject_message_ =
+        "more than " + std::to_string(self->limits_.max_headers) + " request headers";
+    return 1;
   }
-  self->head_.headers.mutable_all().back().value.append(at, len);
+  self->header_collector_.OnValue(&self->head_.headers, at, len);
   return 0;
 }
 

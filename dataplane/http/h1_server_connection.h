@@ -101,8 +101,7 @@ class H1ServerConnection : public ResponseEncoder,
   H1RequestValidator validator_;
   http_parser parser_;
   RequestHead head_;
-  std::string header_field_;
-  bool in_header_value_ = false;
+  HeaderCollector header_collector_;
   size_t header_bytes_ = 0;
   uint64_t body_bytes_ = 0;
   // Kept from the request head (which moves into the stream).

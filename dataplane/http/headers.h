@@ -35,6 +35,33 @@ class HeaderMap {
   std::vector<Header> headers_;
 };
 
+// Assembles header fields from http-parser's callbacks, which may deliver a name or a value in
+// several pieces (when it spans two reads).
+class HeaderCollector {
+ public:
+  void Reset() {
+    name_.clear();
+    in_value_ = false;
+  }
+  void OnName(const char* at, size_t len) {
+    if (in_value_) Reset();
+    name_.append(at, len);
+  }
+  // True when the next value piece starts a new header (the caller may refuse one too many).
+  bool AtNewHeader() const { return !in_value_; }
+  void OnValue(HeaderMap* headers, const char* at, size_t len) {
+    if (!in_value_) {
+      in_value_ = true;
+      headers->Add(name_, std::string());
+    }
+    headers->mutable_all().back().value.append(at, len);
+  }
+
+ private:
+  std::string name_;
+  bool in_value_ = false;
+};
+
 // Hop-by-hop headers (RFC 9110 §7.6.1) plus the legacy ones proxies drop, and every header that
 // `Connection` names. Returns true if `name` must not cross the proxy.
 bool IsHopByHop(std::string_view name, const HeaderMap& headers);

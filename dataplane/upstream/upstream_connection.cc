@@ -144,8 +144,7 @@ void UpstreamConnection::StartIdle() {
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
   headers_.clear();
-  header_field_.clear();
-  in_header_value_ = false;
+  header_collector_.Reset();
   head_request_ = false;
   response_started_ = false;
   response_complete_ = false;
@@ -242,22 +241,13 @@ int UpstreamConnection::OnMessageBegin(http_parser* p) {
 int UpstreamConnection::OnStatus(http_parser*, const char*, size_t) { return 0; }
 
 int UpstreamConnection::OnHeaderField(http_parser* p, const char* at, size_t len) {
-  auto* self = static_cast<UpstreamConnection*>(p->data);
-  if (self->in_header_value_) {
-    self->in_header_value_ = false;
-    self->header_field_.clear();
-  }
-  self->header_field_.append(at, len);
+  static_cast<UpstreamConnection*>(p->data)->header_collector_.OnName(at, len);
   return 0;
 }
 
 int UpstreamConnection::OnHeaderValue(http_parser* p, const char* at, size_t len) {
   auto* self = static_cast<UpstreamConnection*>(p->data);
-  if (!self->in_header_value_) {
-    self->in_header_value_ = true;
-    self->headers_.Add(self->header_field_, std::string());
-  }
-  self->headers_.mutable_all().back().value.append(at, len);
+  self->header_collector_.OnValue(&self->headers_, at, len);
   return 0;
 }
 
@@ -267,8 +257,7 @@ int UpstreamConnection::OnHeadersComplete(http_parser* p) {
   if (status >= 100 && status < 200 && status != 101) {
     // An interim response (100 Continue, 103 Early Hints): skip it and read the final one.
     self->headers_.clear();
-    self->header_field_.clear();
-    self->in_header_value_ = false;
+    self->header_collector_.Reset();
     self->interim_ = true;
     return 0;
   }

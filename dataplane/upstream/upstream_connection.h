@@ -112,8 +112,7 @@ class UpstreamConnection : public Deferrable, public StreamSocket::Callbacks {
   UpstreamTimeouts timeouts_;
   http_parser parser_;
   http::HeaderMap headers_;
-  std::string header_field_;
-  bool in_header_value_ = false;
+  http::HeaderCollector header_collector_;
   bool head_request_ = false;
   bool connected_ = false;
   bool reused_ = false;
