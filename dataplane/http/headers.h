@@ -13,6 +13,8 @@ struct Header {
 };
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// RFC 9110 token (a valid field name): non-empty, only tchar.
+bool IsToken(std::string_view s);
 std::string ToLower(std::string_view s);
 
 class HeaderMap {

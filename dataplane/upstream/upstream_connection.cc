@@ -261,6 +261,12 @@ int UpstreamConnection::OnHeadersComplete(http_parser* p) {
     self->interim_ = true;
     return 0;
   }
+  // http-parser (built non-strict) frames the body by a "Content-Length " with a space before the
+  // colon, while such a name would pass through us unrecognised: a response whose field names
+  // are not tokens is refused as a whole (502) rather than forwarded with two framings.
+  for (const http::Header& h : self->headers_.all()) {
+    if (!http::IsToken(h.name)) return -1;
+  }
   self->keep_alive_ = http_should_keep_alive(p) != 0;
   if (self->handler_ != nullptr) self->handler_->OnUpstreamHeaders(status, std::move(self->headers_));
   self->headers_.clear();
