@@ -307,7 +307,11 @@ void H1ServerConnection::EncodeHeaders(int status, const HeaderMap& headers, boo
         EqualsIgnoreCase(h.name, "keep-alive")) {
       continue;
     }
-    if (EqualsIgnoreCase(h.name, "content-length")) has_length = true;
+    if (EqualsIgnoreCase(h.name, "content-length")) {
+      // RFC 9110 §8.6: never on 1xx or 204 (a client would take the next response as its body).
+      if (status == 204 || (status >= 100 && status < 200)) continue;
+      has_length = true;
+    }
     block.append(h.name).append(": ").append(h.value).append("\r\n");
   }
   if (no_body) {

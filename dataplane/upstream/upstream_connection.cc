@@ -261,6 +261,7 @@ int UpstreamConnection::OnHeadersComplete(http_parser* p) {
     self->interim_ = true;
     return 0;
   }
+  if (status < 100 || status > 599) return -1;  // not a three-digit status: 502
   // http-parser (built non-strict) frames the body by a "Content-Length " with a space before the
   // colon, while such a name would pass through us unrecognised: a response whose field names
   // are not tokens is refused as a whole (502) rather than forwarded with two framings.
@@ -270,8 +271,9 @@ int UpstreamConnection::OnHeadersComplete(http_parser* p) {
   self->keep_alive_ = http_should_keep_alive(p) != 0;
   if (self->handler_ != nullptr) self->handler_->OnUpstreamHeaders(status, std::move(self->headers_));
   self->headers_.clear();
-  // 1 tells http-parser that this response has no body.
-  return self->head_request_ ? 1 : 0;
+  // 1 tells http-parser that this response has no body, whatever its Content-Length says
+  // (RFC 9110 §6.4.1: responses to HEAD, 204 and 304 never have one).
+  return (self->head_request_ || status == 204 || status == 304) ? 1 : 0;
 }
 
 int UpstreamConnection::OnBody(http_parser* p, const char* at, size_t len) {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/hash.h"
+#include "common/strings.h"
 
 namespace sluice {
 
@@ -75,25 +76,30 @@ absl::StatusOr<discovery::v1::CachedSnapshot> ReadCacheFile(const std::string& p
   if (!in) return absl::NotFoundError(absl::StrCat("no cache file at ", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string data = ss.str();
-  if (data.size() < kHeaderSize || data.compare(0, kMagic.size(), kMagic) != 0) {
-    return absl::DataLossError(absl::StrCat("cache file ", path, " is not a Sluice cache file"));
+  return ParseCacheFile(ss.str(), path);
+}
+
+absl::StatusOr<discovery::v1::CachedSnapshot> ParseCacheFile(std::string_view data,
+                                                             std::string_view name) {
+  if (data.size() < kHeaderSize || data.substr(0, kMagic.size()) != kMagic) {
+    return absl::DataLossError(
+        absl::StrCat("cache file ", Sv(name), " is not a Sluice cache file"));
   }
   uint64_t len = 0;
   for (int i = 0; i < 8; ++i) {
     len |= static_cast<uint64_t>(static_cast<unsigned char>(data[kMagic.size() + i])) << (8 * i);
   }
   if (len != data.size() - kHeaderSize) {
-    return absl::DataLossError(absl::StrCat("cache file ", path, " is truncated (",
+    return absl::DataLossError(absl::StrCat("cache file ", Sv(name), " is truncated (",
                                             data.size() - kHeaderSize, " of ", len, " bytes)"));
   }
-  std::string_view payload = std::string_view(data).substr(kHeaderSize);
-  if (Sha256Raw(payload) != std::string_view(data).substr(kMagic.size() + 8, 32)) {
-    return absl::DataLossError(absl::StrCat("cache file ", path, " fails its checksum"));
+  std::string_view payload = data.substr(kHeaderSize);
+  if (Sha256Raw(payload) != data.substr(kMagic.size() + 8, 32)) {
+    return absl::DataLossError(absl::StrCat("cache file ", Sv(name), " fails its checksum"));
   }
   discovery::v1::CachedSnapshot snapshot;
   if (!snapshot.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return absl::DataLossError(absl::StrCat("cache file ", path, " cannot be decoded"));
+    return absl::DataLossError(absl::StrCat("cache file ", Sv(name), " cannot be decoded"));
   }
   return snapshot;
 }

@@ -6,6 +6,7 @@
 // (32 bytes), payload (a serialized sluice.discovery.v1.CachedSnapshot). A file that is
 // truncated, corrupt or of another format is rejected as a whole, never partly used.
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "sluice/discovery/v1/discovery.pb.h"
@@ -16,5 +17,9 @@ namespace sluice {
 absl::Status WriteCacheFile(const std::string& path,
                             const discovery::v1::CachedSnapshot& snapshot);
 absl::StatusOr<discovery::v1::CachedSnapshot> ReadCacheFile(const std::string& path);
+// Decodes the bytes of a cache file; `name` only labels error messages. Split from ReadCacheFile
+// so the decoder can be fuzzed without touching the file system.
+absl::StatusOr<discovery::v1::CachedSnapshot> ParseCacheFile(std::string_view data,
+                                                             std::string_view name);
 
 }  // namespace sluice

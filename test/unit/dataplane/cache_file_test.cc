@@ -62,5 +62,25 @@ TEST_CASE("a truncated or corrupt cache file is rejected", "[cache]") {
   CHECK(ReadCacheFile(path).status().code() == absl::StatusCode::kNotFound);
 }
 
+TEST_CASE("cache file bytes decode without a file, and errors name the source", "[cache]") {
+  std::string path = TempPath();
+  REQUIRE(WriteCacheFile(path, Sample()).ok());
+  std::string data;
+  {
+    std::ifstream in(path, std::ios::binary);
+    data.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  unlink(path.c_str());
+  auto back = ParseCacheFile(data, "mem");
+  REQUIRE(back.ok());
+  CHECK(back->version() == 42);
+  // A length field that claims more than the payload (the header alone, 53 bytes, is intact).
+  auto cut = ParseCacheFile(std::string_view(data).substr(0, 53), "mem");
+  CHECK(cut.status().code() == absl::StatusCode::kDataLoss);
+  CHECK(std::string(cut.status().message()).find("cache file mem is truncated") !=
+        std::string::npos);
+  CHECK(ParseCacheFile("", "mem").status().code() == absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace sluice
