@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/evhttp_method.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -21,21 +22,6 @@ namespace {
 // Bodies between AdminApi::kMaxBodyBytes and this get a JSON 413 from AdminApi; larger ones are
 // refused by evhttp itself (with its own body) before they are read into memory.
 constexpr ev_ssize_t kTransportMaxBody = 16 << 20;
-
-const char* MethodName(evhttp_cmd_type cmd) {
-  switch (cmd) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_TRACE: return "TRACE";
-    case EVHTTP_REQ_CONNECT: return "CONNECT";
-    case EVHTTP_REQ_PATCH: return "PATCH";
-  }
-  return "UNKNOWN";
-}
 
 const char* Reason(int status) {
   switch (status) {
@@ -67,7 +53,7 @@ void Send(evhttp_request* req, const AdminResponse& response) {
 void OnRequest(evhttp_request* req, void* arg) {
   auto* api = static_cast<AdminApi*>(arg);
   AdminRequest request;
-  request.method = MethodName(evhttp_request_get_command(req));
+  request.method = EvhttpMethodName(evhttp_request_get_command(req));
   std::string_view uri = evhttp_request_get_uri(req);
   uri = uri.substr(0, uri.find('#'));
   size_t q = uri.find('?');

@@ -16,6 +16,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/evhttp_method.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "tools/mock-llm/deferred_response.h"
@@ -49,27 +50,12 @@ constexpr size_t kMaxHeadersBytes = 1u << 20;
 constexpr size_t kMaxBodyBytes = 64u << 20;
 constexpr int kIdleTimeoutSeconds = 3600;
 
-const char* MethodName(evhttp_cmd_type method) {
-  switch (method) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_TRACE: return "TRACE";
-    case EVHTTP_REQ_CONNECT: return "CONNECT";
-    case EVHTTP_REQ_PATCH: return "PATCH";
-  }
-  return "UNKNOWN";
-}
-
 std::string AllowHeader(uint16_t methods) {
   std::string out;
   for (unsigned bit = 1; bit <= EVHTTP_REQ_PATCH; bit <<= 1) {
     if ((methods & bit) == 0) continue;
     if (!out.empty()) out.append(", ");
-    out.append(MethodName(static_cast<evhttp_cmd_type>(bit)));
+    out.append(EvhttpMethodName(static_cast<evhttp_cmd_type>(bit)));
   }
   return out;
 }
@@ -234,7 +220,7 @@ void MockServer::Dispatch(evhttp_request* req) {
       (this->*(endpoint->handler))(ex, &plan);
     } else if (allowed != 0) {
       SetError(ex.dialect, 405, "method_not_allowed",
-               absl::StrCat(MethodName(ex.method), " is not allowed on ", Sv(ex.path)), &plan);
+               absl::StrCat(EvhttpMethodName(ex.method), " is not allowed on ", Sv(ex.path)), &plan);
       plan.headers.emplace_back("Allow", AllowHeader(allowed));
     } else {
       HandleEcho(ex, &plan);
@@ -243,7 +229,7 @@ void MockServer::Dispatch(evhttp_request* req) {
     plan.chunk_delay_ms = ex.faults.chunk_delay_ms;
     plan.drop_after = ex.faults.drop_after;
   }
-  LOG_DEBUG(MethodName(ex.method), " ", Sv(CStr(evhttp_request_get_uri(req))), " -> ", plan.status,
+  LOG_DEBUG(EvhttpMethodName(ex.method), " ", Sv(CStr(evhttp_request_get_uri(req))), " -> ", plan.status,
             plan.stream != nullptr ? " (stream)" : "");
   SendResponse(base_, req, std::move(plan));
 }
@@ -339,7 +325,7 @@ void MockServer::HandleStatsReset(const Exchange& ex, ResponsePlan* plan) {
 
 void MockServer::HandleEcho(const Exchange& ex, ResponsePlan* plan) {
   EchoedRequest echoed;
-  echoed.method = MethodName(ex.method);
+  echoed.method = EvhttpMethodName(ex.method);
   echoed.uri = CStr(evhttp_request_get_uri(ex.req));
   const std::string version = absl::StrCat("HTTP/", static_cast<int>(ex.req->major), ".",
                                              static_cast<int>(ex.req->minor));
