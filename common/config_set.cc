@@ -18,6 +18,10 @@ ResourceKind KindOf(const Resource& r) {
     case Resource::kConsumer: return dv::CONSUMER;
     case Resource::kKeyAuthCredential: return dv::KEY_AUTH_CREDENTIAL;
     case Resource::kPlugin: return dv::PLUGIN;
+    case Resource::kCertificate: return dv::CERTIFICATE;
+    case Resource::kCaCertificate: return dv::CA_CERTIFICATE;
+    case Resource::kProvider: return dv::PROVIDER;
+    case Resource::kModel: return dv::MODEL;
     case Resource::RESOURCE_NOT_SET: break;
   }
   return dv::RESOURCE_KIND_UNSPECIFIED;
@@ -33,6 +37,10 @@ const std::string& IdOf(const Resource& r) {
     case Resource::kConsumer: return r.consumer().id();
     case Resource::kKeyAuthCredential: return r.key_auth_credential().id();
     case Resource::kPlugin: return r.plugin().id();
+    case Resource::kCertificate: return r.certificate().id();
+    case Resource::kCaCertificate: return r.ca_certificate().id();
+    case Resource::kProvider: return r.provider().id();
+    case Resource::kModel: return r.model().id();
     case Resource::RESOURCE_NOT_SET: break;
   }
   return kEmpty;
@@ -47,13 +55,17 @@ std::string_view KindName(ResourceKind kind) {
     case dv::CONSUMER: return "consumer";
     case dv::KEY_AUTH_CREDENTIAL: return "key_auth_credential";
     case dv::PLUGIN: return "plugin";
+    case dv::CERTIFICATE: return "certificate";
+    case dv::CA_CERTIFICATE: return "ca_certificate";
+    case dv::PROVIDER: return "provider";
+    case dv::MODEL: return "model";
     default: return "unknown";
   }
 }
 
 size_t ConfigSet::Index(ResourceKind kind) {
   int k = static_cast<int>(kind);
-  return (k > 0 && k < 8) ? static_cast<size_t>(k) : 0;
+  return (k > 0 && static_cast<size_t>(k) < kKindSlots) ? static_cast<size_t>(k) : 0;
 }
 
 const Resource* ConfigSet::Find(ResourceKind kind, std::string_view id) const {
@@ -128,6 +140,34 @@ absl::Status ConfigSet::CheckReferences() const {
     if (auto s = need(dv::SERVICE, p.service().id(), "plugin", id); !s.ok()) return s;
     if (auto s = need(dv::ROUTE, p.route().id(), "plugin", id); !s.ok()) return s;
     if (auto s = need(dv::CONSUMER, p.consumer().id(), "plugin", id); !s.ok()) return s;
+  }
+  for (const auto& [id, r] : Of(dv::SERVICE)) {
+    const auto& s = r.service();
+    for (const std::string& ca : s.ca_certificates()) {
+      if (ca.empty()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("service ", id, " lists an empty CA certificate id"));
+      }
+      if (auto st = need(dv::CA_CERTIFICATE, ca, "service", id); !st.ok()) return st;
+    }
+    if (auto st = need(dv::CERTIFICATE, s.client_certificate().id(), "service", id); !st.ok())
+      return st;
+  }
+  for (const auto& [id, r] : Of(dv::MODEL)) {
+    const auto& m = r.model();
+    if (auto s = need(dv::PROVIDER, m.provider().id(), "model", id); !s.ok()) return s;
+    for (const auto& f : m.fallbacks()) {
+      if (f.id().empty())
+        return absl::FailedPreconditionError(absl::StrCat("model ", id, " has an empty fallback"));
+      if (auto s = need(dv::MODEL, f.id(), "model", id); !s.ok()) return s;
+    }
+    for (const auto& e : m.split()) {
+      if (e.model().id().empty()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("model ", id, " has an empty split entry"));
+      }
+      if (auto s = need(dv::MODEL, e.model().id(), "model", id); !s.ok()) return s;
+    }
   }
   return absl::OkStatus();
 }

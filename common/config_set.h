@@ -19,11 +19,15 @@ using Resource = ::sluice::discovery::v1::Resource;
 using ResourceKind = ::sluice::discovery::v1::ResourceKind;
 using ResourceKey = ::sluice::discovery::v1::ResourceKey;
 
-// Kinds in dependency order: a resource only references kinds that come before it.
-inline constexpr std::array<ResourceKind, 7> kAllKinds = {
-    discovery::v1::SERVICE,   discovery::v1::UPSTREAM,           discovery::v1::TARGET,
-    discovery::v1::CONSUMER,  discovery::v1::KEY_AUTH_CREDENTIAL, discovery::v1::ROUTE,
-    discovery::v1::PLUGIN};
+// Kinds in dependency order: a resource only references kinds that come before it (and models
+// other models).
+inline constexpr std::array<ResourceKind, 11> kAllKinds = {
+    discovery::v1::CA_CERTIFICATE, discovery::v1::CERTIFICATE, discovery::v1::SERVICE,
+    discovery::v1::UPSTREAM,       discovery::v1::TARGET,      discovery::v1::CONSUMER,
+    discovery::v1::KEY_AUTH_CREDENTIAL, discovery::v1::ROUTE,  discovery::v1::PLUGIN,
+    discovery::v1::PROVIDER,       discovery::v1::MODEL};
+// One more than the largest ResourceKind value: the size of arrays indexed by kind.
+inline constexpr size_t kKindSlots = discovery::v1::ResourceKind_MAX + 1;
 
 ResourceKind KindOf(const Resource& r);
 const std::string& IdOf(const Resource& r);
@@ -47,8 +51,9 @@ class ConfigSet {
   // On error nothing is changed.
   absl::Status Apply(const discovery::v1::DiscoveryResponse& response);
 
-  // Every reference (route→service, target→upstream, credential→consumer, plugin→scope) names an
-  // id that exists.
+  // Every reference (route→service, target→upstream, credential→consumer, plugin→scope,
+  // service→CA certificates and client certificate, model→provider and models) names an id that
+  // exists.
   absl::Status CheckReferences() const;
 
   void AppendAll(google::protobuf::RepeatedPtrField<Resource>* out) const;
@@ -58,7 +63,7 @@ class ConfigSet {
  private:
   static size_t Index(ResourceKind kind);
   uint64_t version_ = 0;
-  std::array<Map, 8> maps_;
+  std::array<Map, kKindSlots> maps_;
 };
 
 }  // namespace sluice

@@ -15,12 +15,17 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "dataplane/net/listener.h"
+#include "dataplane/tls/server_certificates.h"
 #include "dataplane/net/worker.h"
 #include "dataplane/observability/status_server.h"
 #include "dataplane/xds/xds_client.h"
 
 ABSL_FLAG(std::string, controlplane, "127.0.0.1:8005", "control plane xDS address host:port");
-ABSL_FLAG(std::string, listen, "0.0.0.0:8000", "proxy listener address");
+ABSL_FLAG(std::string, listen, "0.0.0.0:8000",
+          "proxy listener address (HTTP/1.1, and HTTP/2 with prior knowledge)");
+ABSL_FLAG(std::string, tls_listen, "",
+          "TLS proxy listener address (HTTP/1.1 and HTTP/2 by ALPN; certificates from the "
+          "control plane's /certificates); empty: none");
 ABSL_FLAG(std::string, status_listen, "127.0.0.1:8100", "status listener address (/status, /ready)");
 ABSL_FLAG(std::string, node_id, "", "this data plane's id (default: hostname-pid)");
 ABSL_FLAG(std::string, cache_file, "",
@@ -122,18 +127,37 @@ int main(int argc, char** argv) {
     }
     *field = static_cast<uint32_t>(flag);
   }
-  std::vector<std::unique_ptr<sluice::ProxyListener>> listeners;
-  listeners.reserve(pool.size());  // the drain hooks below keep pointers to the elements
-  for (auto& w : pool) {
-    auto listener = sluice::ProxyListener::Bind(w.get(), absl::GetFlag(FLAGS_listen), limits);
-    if (!listener.ok()) {
-      LOG_ERROR(std::string(listener.status().message()));
+  sluice::http::ServerOptions plain_options;
+  plain_options.limits = limits;
+  sluice::http::ServerOptions tls_options = plain_options;
+  const std::string tls_listen = absl::GetFlag(FLAGS_tls_listen);
+  if (!tls_listen.empty()) {
+    // One front context for the process; each handshake switches to its certificate's context.
+    tls_options.tls_front =
+        sluice::tls::NewFrontContext(&sluice::http::ConnectionStarter::FindCertificate);
+    if (tls_options.tls_front == nullptr) {
+      LOG_ERROR("cannot create the TLS context");
       return 1;
     }
-    listeners.push_back(*std::move(listener));
-    // Closing (not just pausing) the listener takes this process out of the SO_REUSEPORT group,
-    // so a new data plane on the same port receives the new connections.
-    w->OnDrain([l = &listeners.back()] { l->reset(); });
+  }
+  std::vector<std::unique_ptr<sluice::ProxyListener>> listeners;
+  // The drain hooks below keep pointers to the elements.
+  listeners.reserve(pool.size() * 2);
+  for (auto& w : pool) {
+    std::vector<std::pair<std::string, const sluice::http::ServerOptions*>> binds = {
+        {absl::GetFlag(FLAGS_listen), &plain_options}};
+    if (!tls_listen.empty()) binds.emplace_back(tls_listen, &tls_options);
+    for (const auto& [address, options] : binds) {
+      auto listener = sluice::ProxyListener::Bind(w.get(), address, *options);
+      if (!listener.ok()) {
+        LOG_ERROR(std::string(listener.status().message()));
+        return 1;
+      }
+      listeners.push_back(*std::move(listener));
+      // Closing (not just pausing) the listener takes this process out of the SO_REUSEPORT
+      // group, so a new data plane on the same port receives the new connections.
+      w->OnDrain([l = &listeners.back()] { l->reset(); });
+    }
   }
   sluice::Worker& main_worker = *pool[0];
   std::vector<sluice::Worker*> worker_ptrs;
@@ -155,7 +179,8 @@ int main(int argc, char** argv) {
   for (size_t i = 1; i < pool.size(); ++i) {
     threads.emplace_back([w = pool[i].get()] { w->Run(); });
   }
-  LOG_INFO("proxy listening on ", absl::GetFlag(FLAGS_listen), " (", workers, " workers, status on ",
+  LOG_INFO("proxy listening on ", absl::GetFlag(FLAGS_listen),
+           tls_listen.empty() ? "" : " and TLS on ", tls_listen, " (", workers, " workers, status on ",
            absl::GetFlag(FLAGS_status_listen), ", node id ", node_id, ", control plane ",
            absl::GetFlag(FLAGS_controlplane), ")");
   main_worker.Run();

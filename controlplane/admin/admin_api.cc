@@ -7,14 +7,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/hash.h"
 #include "common/json.h"
 #include "common/strings.h"
 #include "controlplane/admin/json_codec.h"
+#include "controlplane/admin/model_graph.h"
 #include "controlplane/admin/normalize.h"
 #include "controlplane/admin/pagination.h"
 #include "controlplane/admin/validation.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace sluice::controlplane {
@@ -30,8 +34,11 @@ struct Collection {
   ResourceKind kind;
 };
 constexpr Collection kCollections[] = {
-    {"services", dv::SERVICE},   {"routes", dv::ROUTE},   {"upstreams", dv::UPSTREAM},
-    {"consumers", dv::CONSUMER}, {"plugins", dv::PLUGIN},
+    {"services", dv::SERVICE},         {"routes", dv::ROUTE},
+    {"upstreams", dv::UPSTREAM},       {"consumers", dv::CONSUMER},
+    {"plugins", dv::PLUGIN},           {"certificates", dv::CERTIFICATE},
+    {"ca_certificates", dv::CA_CERTIFICATE}, {"providers", dv::PROVIDER},
+    {"models", dv::MODEL},
 };
 
 // /{parent collection}/{id or name}/{segment}[/{child}]
@@ -56,7 +63,11 @@ std::string_view NameField(ResourceKind kind) {
   switch (kind) {
     case dv::SERVICE:
     case dv::ROUTE:
-    case dv::UPSTREAM: return "name";
+    case dv::UPSTREAM:
+    case dv::CERTIFICATE:
+    case dv::CA_CERTIFICATE:
+    case dv::PROVIDER:
+    case dv::MODEL: return "name";
     case dv::CONSUMER: return "username";
     default: return "";
   }
@@ -64,6 +75,7 @@ std::string_view NameField(ResourceKind kind) {
 
 std::string Singular(ResourceKind kind) {
   if (kind == dv::KEY_AUTH_CREDENTIAL) return "key-auth credential";
+  if (kind == dv::CA_CERTIFICATE) return "CA certificate";
   return std::string(KindName(kind));
 }
 
@@ -73,7 +85,40 @@ ResourceKind RefKind(std::string_view field) {
   if (field == "route") return dv::ROUTE;
   if (field == "upstream") return dv::UPSTREAM;
   if (field == "consumer") return dv::CONSUMER;
+  if (field == "client_certificate") return dv::CERTIFICATE;
+  if (field == "provider") return dv::PROVIDER;
+  if (field == "fallbacks" || field == "model") return dv::MODEL;  // Model, ModelSplitEntry
   return dv::RESOURCE_KIND_UNSPECIFIED;
+}
+
+// Kinds whose deletion is refused while others reference them, and what to do about it.
+struct Dependents {
+  ResourceKind kind;
+  ResourceKind dependent;
+  std::string_view relation;  // "... is used by 2 route(s)" / "... is trusted by ..."
+  std::string_view fix;
+};
+constexpr Dependents kDependents[] = {
+    {dv::SERVICE, dv::ROUTE, "used by", "delete those routes or point them elsewhere first"},
+    {dv::CA_CERTIFICATE, dv::SERVICE, "trusted by",
+     "remove it from their ca_certificates first"},
+    {dv::CERTIFICATE, dv::SERVICE, "the client_certificate of",
+     "give those services another client_certificate (or none) first"},
+    {dv::PROVIDER, dv::MODEL, "used by", "delete those models or point them elsewhere first"},
+    {dv::MODEL, dv::MODEL, "a fallback or split entry of",
+     "remove it from their fallbacks and split first"},
+};
+
+// Whether If-Match (`header`, a list of entity tags or "*") lets a write to an entity whose
+// current tag is `etag` ("" when there is none) go ahead. Comparison is strong (RFC 9110 13.1.1):
+// weak tags never match.
+bool IfMatchAllows(std::string_view header, const std::string& etag) {
+  if (etag.empty()) return false;
+  for (absl::string_view raw : absl::StrSplit(Sv(header), ',')) {
+    std::string_view tag = StdSv(absl::StripAsciiWhitespace(raw));
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
 }
 
 uint32_t NowSeconds() { return static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now())); }
@@ -139,6 +184,18 @@ pb::Value IdRef(const std::string& id) {
   return v;
 }
 
+// A field of `kind` holding a message of settings (not a reference, a map or free JSON).
+bool IsNestedSettings(ResourceKind kind, const std::string& field) {
+  const pb::FieldDescriptor* f = Resource::descriptor()->FindFieldByNumber(static_cast<int>(kind));
+  const pb::FieldDescriptor* member =
+      f == nullptr ? nullptr : f->message_type()->FindFieldByName(field);
+  if (member == nullptr || member->is_repeated() || member->message_type() == nullptr)
+    return false;
+  const pb::Descriptor* md = member->message_type();
+  return md != Ref::descriptor() && md->file() != pb::Struct::descriptor()->file() &&
+         member->real_containing_oneof() == nullptr;
+}
+
 std::string DisplayName(const Resource& r) {
   const pb::Message& m = InnerMessage(r);
   std::string_view name_field = NameField(KindOf(r));
@@ -174,6 +231,10 @@ class AdminApi::Handler {
                               std::string_view key) const;
 
   AdminResponse List(ResourceKind kind, const std::set<std::string>* subset);
+  // 412 when If-Match was sent and `existing` (nullptr: none) does not satisfy it.
+  std::optional<AdminResponse> CheckIfMatch(const Resource* existing, ResourceKind kind,
+                                            std::string_view key) const;
+  AdminResponse Show(const Resource& r) const;
   AdminResponse Create(ResourceKind kind, const pb::Struct& body);
   AdminResponse Upsert(ResourceKind kind, std::string_view key, pb::Struct body);
   AdminResponse Patch(const Resource& existing, const pb::Struct& patch);
@@ -184,9 +245,14 @@ class AdminApi::Handler {
                                        std::string* shown_key) const;
   void PrepareKey(config::v1::KeyAuthCredential* cred, const Resource* existing,
                   std::string* shown_key, FieldErrors* errors) const;
-  void ResolveRefs(pb::Message* m, FieldErrors* errors) const;
+  static void KeepStoredSecrets(Resource* r, const Resource* existing);
+  void ResolveRefs(pb::Message* m, const std::string& prefix, FieldErrors* errors) const;
+  void ResolveRef(Ref* ref, ResourceKind target, const std::string& field,
+                  FieldErrors* errors) const;
+  void ResolveCaCertificates(config::v1::Service* service, FieldErrors* errors) const;
   std::optional<AdminResponse> FindConflict(const Resource& r) const;
-  AdminResponse Commit(ChangeSet change, int status, std::string body);
+  std::optional<AdminResponse> FindDependents(const Resource& r) const;
+  AdminResponse Commit(ChangeSet change, int status, std::string body, std::string etag = "");
 
   AdminResponse Status() const;
   AdminResponse Config() const;
@@ -197,6 +263,18 @@ class AdminApi::Handler {
   const AdminRequest& request_;
   std::vector<std::string> segments_;
 };
+
+std::string EntityTag(const Resource& r) {
+  // Deterministic, so a route's header map serializes the same way every time.
+  std::string bytes;
+  {
+    pb::io::StringOutputStream stream(&bytes);
+    pb::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    r.SerializeToCodedStream(&coded);
+  }
+  return absl::StrCat("\"", Sha256Hex(bytes).substr(0, 32), "\"");
+}
 
 AdminResponse AdminApi::Handle(const AdminRequest& request) {
   return Handler(store_, nodes_, request).Run();
@@ -242,6 +320,7 @@ AdminResponse AdminApi::Handler::Run() {
   if (n == 2) {
     const std::string& key = segments_[1];
     if (Is("PUT")) {
+      if (auto failed = CheckIfMatch(Lookup(kind, key), kind, key)) return *failed;
       pb::Struct body;
       if (auto error = ParseBody(&body)) return *error;
       return Upsert(kind, key, std::move(body));
@@ -249,9 +328,12 @@ AdminResponse AdminApi::Handler::Run() {
     if (!Is("GET") && !Is("PATCH") && !Is("DELETE"))
       return MethodNotAllowed("GET, PUT, PATCH, DELETE");
     const Resource* existing = Lookup(kind, key);
+    if (!Is("GET")) {
+      if (auto failed = CheckIfMatch(existing, kind, key)) return *failed;
+    }
     if (existing == nullptr)
       return NotFound(absl::StrCat("no ", Singular(kind), " with id or name '", key, "'"));
-    if (Is("GET")) return Reply(200, ResourceToJson(*existing));
+    if (Is("GET")) return Show(*existing);
     if (Is("DELETE")) return Delete(*existing);
     pb::Struct patch;
     if (auto error = ParseBody(&patch)) return *error;
@@ -283,11 +365,14 @@ AdminResponse AdminApi::Handler::Run() {
   if (!Is("GET") && !Is("DELETE") && !(patchable && Is("PATCH")))
     return MethodNotAllowed(patchable ? "GET, PATCH, DELETE" : "GET, DELETE");
   const Resource* child = LookupChild(*nested, *parent, segments_[3]);
+  if (!Is("GET")) {
+    if (auto failed = CheckIfMatch(child, nested->child, segments_[3])) return *failed;
+  }
   if (child == nullptr) {
     return NotFound(absl::StrCat("no ", Singular(nested->child), " '", segments_[3], "' in ",
                                  Singular(kind), " '", segments_[1], "'"));
   }
-  if (Is("GET")) return Reply(200, ResourceToJson(*child));
+  if (Is("GET")) return Show(*child);
   if (Is("DELETE")) return Delete(*child);
   pb::Struct patch;
   if (auto error = ParseBody(&patch)) return *error;
@@ -325,6 +410,32 @@ const Resource* AdminApi::Handler::LookupChild(const NestedCollection& nested,
     }
   }
   return nullptr;
+}
+
+std::optional<AdminResponse> AdminApi::Handler::CheckIfMatch(const Resource* existing,
+                                                             ResourceKind kind,
+                                                             std::string_view key) const {
+  if (request_.if_match.empty()) return std::nullopt;
+  const std::string current = existing == nullptr ? "" : EntityTag(*existing);
+  if (IfMatchAllows(request_.if_match, current)) return std::nullopt;
+  std::string message;
+  if (existing == nullptr) {
+    message = absl::StrCat("If-Match: no ", Singular(kind), " '", Sv(key),
+                           "' exists, so none can match; leave If-Match out to create one");
+  } else {
+    message = absl::StrCat(Singular(kind), " '", DisplayName(*existing),
+                           "' changed since you read it: its ETag is ", current, ", not ",
+                           request_.if_match, "; GET it again and redo your change");
+  }
+  AdminResponse response = ErrorReply(412, "precondition_failed", message);
+  response.etag = current;
+  return response;
+}
+
+AdminResponse AdminApi::Handler::Show(const Resource& r) const {
+  AdminResponse response = Reply(200, ResourceToJson(r));
+  response.etag = EntityTag(r);
+  return response;
 }
 
 AdminResponse AdminApi::Handler::List(ResourceKind kind, const std::set<std::string>* subset) {
@@ -375,9 +486,10 @@ AdminResponse AdminApi::Handler::Create(ResourceKind kind, const pb::Struct& bod
     (*s.mutable_fields())["key"].set_string_value(shown_key);
     shown = StructToJson(kind, s);
   }
+  std::string etag = EntityTag(r);
   ChangeSet change;
   change.upserts.push_back(std::move(r));
-  return Commit(std::move(change), 201, std::move(shown));
+  return Commit(std::move(change), 201, std::move(shown), std::move(etag));
 }
 
 AdminResponse AdminApi::Handler::Upsert(ResourceKind kind, std::string_view key,
@@ -413,9 +525,11 @@ AdminResponse AdminApi::Handler::Upsert(ResourceKind kind, std::string_view key,
   Resource r;
   if (auto error = Prepare(kind, body, existing, &r, nullptr)) return *error;
   std::string shown = ResourceToJson(r);
+  std::string etag = EntityTag(r);
   ChangeSet change;
   change.upserts.push_back(std::move(r));
-  return Commit(std::move(change), existing != nullptr ? 200 : 201, std::move(shown));
+  return Commit(std::move(change), existing != nullptr ? 200 : 201, std::move(shown),
+                std::move(etag));
 }
 
 AdminResponse AdminApi::Handler::Patch(const Resource& existing, const pb::Struct& patch) {
@@ -424,8 +538,11 @@ AdminResponse AdminApi::Handler::Patch(const Resource& existing, const pb::Struc
   auto& fields = *merged.mutable_fields();
   for (const auto& [key, value] : patch.fields()) {
     auto it = fields.find(key);
-    // A plugin's config merges key by key (Kong's behaviour); other fields are replaced whole.
-    if (kind == dv::PLUGIN && key == "config" && value.has_struct_value() &&
+    // A plugin's config merges key by key (Kong's behaviour), and so do nested settings (a
+    // provider's auth, a model's price: changing the header keeps the secret); other fields,
+    // references and maps included, are replaced whole.
+    const bool plugin_config = kind == dv::PLUGIN && key == "config";
+    if ((plugin_config || IsNestedSettings(kind, key)) && value.has_struct_value() &&
         it != fields.end() && it->second.has_struct_value()) {
       auto& config = *it->second.mutable_struct_value()->mutable_fields();
       for (const auto& [ck, cv] : value.struct_value().fields()) config[ck] = cv;
@@ -445,9 +562,10 @@ AdminResponse AdminApi::Handler::Patch(const Resource& existing, const pb::Struc
   Resource r;
   if (auto error = Prepare(kind, merged, &existing, &r, nullptr)) return *error;
   std::string shown = ResourceToJson(r);
+  std::string etag = EntityTag(r);
   ChangeSet change;
   change.upserts.push_back(std::move(r));
-  return Commit(std::move(change), 200, std::move(shown));
+  return Commit(std::move(change), 200, std::move(shown), std::move(etag));
 }
 
 AdminResponse AdminApi::Handler::Delete(const Resource& existing) {
@@ -463,24 +581,7 @@ AdminResponse AdminApi::Handler::Delete(const Resource& existing) {
   auto remove_children = [&](ResourceKind child) {
     for (const std::string& cid : index().Children(kind, id, child)) remove(child, cid);
   };
-  if (kind == dv::SERVICE) {
-    const std::set<std::string>& routes = index().Children(kind, id, dv::ROUTE);
-    if (!routes.empty()) {
-      std::vector<std::string> names;
-      for (const std::string& rid : routes) {
-        if (names.size() == 10) {
-          names.push_back("...");
-          break;
-        }
-        const Resource* route = config().Find(dv::ROUTE, rid);
-        names.push_back(route != nullptr ? DisplayName(*route) : rid);
-      }
-      return ErrorReply(409, "in_use",
-                        absl::StrCat("service '", DisplayName(existing), "' is used by ",
-                                     routes.size(), " route(s): ", absl::StrJoin(names, ", "),
-                                     "; delete those routes or point them elsewhere first"));
-    }
-  }
+  if (auto in_use = FindDependents(existing)) return *in_use;
   remove(kind, id);
   switch (kind) {
     case dv::SERVICE:
@@ -493,6 +594,30 @@ AdminResponse AdminApi::Handler::Delete(const Resource& existing) {
     default: break;
   }
   return Commit(std::move(change), 204, "");
+}
+
+std::optional<AdminResponse> AdminApi::Handler::FindDependents(const Resource& r) const {
+  const ResourceKind kind = KindOf(r);
+  for (const Dependents& d : kDependents) {
+    if (d.kind != kind) continue;
+    const std::set<std::string>& users = index().Children(kind, IdOf(r), d.dependent);
+    if (users.empty()) continue;
+    std::vector<std::string> names;
+    for (const std::string& uid : users) {
+      if (names.size() == 10) {
+        names.push_back("...");
+        break;
+      }
+      const Resource* user = config().Find(d.dependent, uid);
+      names.push_back(user != nullptr ? DisplayName(*user) : uid);
+    }
+    return ErrorReply(409, "in_use",
+                      absl::StrCat(Singular(kind), " '", DisplayName(r), "' is ",
+                                   Sv(d.relation), " ", users.size(), " ",
+                                   Singular(d.dependent), "(s): ", absl::StrJoin(names, ", "),
+                                   "; ", Sv(d.fix)));
+  }
+  return std::nullopt;
 }
 
 std::optional<AdminResponse> AdminApi::Handler::Prepare(ResourceKind kind,
@@ -521,8 +646,10 @@ std::optional<AdminResponse> AdminApi::Handler::Prepare(ResourceKind kind,
   if (kind == dv::KEY_AUTH_CREDENTIAL)
     PrepareKey(r.mutable_key_auth_credential(), existing, &key, &errors);
   ApplyDefaults(&r);
-  ResolveRefs(m, &errors);
+  KeepStoredSecrets(&r, existing);
+  ResolveRefs(m, "", &errors);
   ValidateResource(r, &errors);
+  if (kind == dv::MODEL && errors.empty()) CheckModelGraph(r.model(), config(), &errors);
   if (!errors.empty()) return InvalidConfig(errors);
   if (kind == dv::KEY_AUTH_CREDENTIAL) r.mutable_key_auth_credential()->clear_key();
   if (auto conflict = FindConflict(r)) return conflict;
@@ -558,35 +685,91 @@ void AdminApi::Handler::PrepareKey(config::v1::KeyAuthCredential* cred, const Re
   *shown_key = cred->key();
 }
 
-void AdminApi::Handler::ResolveRefs(pb::Message* m, FieldErrors* errors) const {
+void AdminApi::Handler::KeepStoredSecrets(Resource* r, const Resource* existing) {
+  // kRedacted is what GET shows; sending it back (a PATCH, a dump applied again) keeps the
+  // stored secret. With nothing stored, validation reports the field.
+  if (r->has_certificate() && r->certificate().key() == kRedacted && existing != nullptr &&
+      existing->has_certificate() && !existing->certificate().key().empty()) {
+    r->mutable_certificate()->set_key(existing->certificate().key());
+  }
+  if (r->has_provider() && r->provider().auth().secret() == kRedacted && existing != nullptr &&
+      existing->has_provider() && !existing->provider().auth().secret().empty()) {
+    r->mutable_provider()->mutable_auth()->set_secret(existing->provider().auth().secret());
+  }
+}
+
+void AdminApi::Handler::ResolveRef(Ref* ref, ResourceKind target, const std::string& field,
+                                   FieldErrors* errors) const {
+  if (!ref->id().empty()) {
+    if (config().Find(target, ref->id()) == nullptr)
+      errors->emplace(field, absl::StrCat("no ", Singular(target), " with id '", ref->id(), "'"));
+    ref->clear_name();
+  } else if (!ref->name().empty()) {
+    const std::string* id = index().FindUnique(target, NameField(target), ref->name());
+    if (id == nullptr) {
+      errors->emplace(field, absl::StrCat("no ", Singular(target), " with ",
+                                          Sv(NameField(target)), " '", ref->name(), "'"));
+    } else {
+      ref->set_id(*id);
+      ref->clear_name();
+    }
+  }
+}
+
+void AdminApi::Handler::ResolveCaCertificates(config::v1::Service* service,
+                                              FieldErrors* errors) const {
+  for (int i = 0; i < service->ca_certificates_size(); ++i) {
+    std::string* given = service->mutable_ca_certificates(i);
+    const Resource* ca = Lookup(dv::CA_CERTIFICATE, *given);
+    if (ca == nullptr) {
+      errors->emplace(absl::StrCat("ca_certificates[", i, "]"),
+                      absl::StrCat("no CA certificate with id or name '", *given, "'"));
+    } else {
+      *given = IdOf(*ca);
+    }
+  }
+}
+
+void AdminApi::Handler::ResolveRefs(pb::Message* m, const std::string& prefix,
+                                    FieldErrors* errors) const {
   const pb::Descriptor* d = m->GetDescriptor();
   const pb::Reflection* reflection = m->GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
     const pb::FieldDescriptor* f = d->field(i);
-    if (f->message_type() != Ref::descriptor() || f->is_repeated() ||
-        !reflection->HasField(*m, f))
+    const pb::Descriptor* md = f->message_type();
+    if (md == nullptr || f->is_map() || md->file() == pb::Struct::descriptor()->file()) continue;
+    const std::string path = prefix + f->name();
+    if (md == Ref::descriptor()) {
+      const ResourceKind target = RefKind(f->name());
+      if (!f->is_repeated()) {
+        if (!reflection->HasField(*m, f)) continue;
+        Ref* ref = static_cast<Ref*>(reflection->MutableMessage(m, f));
+        if (ref->id().empty() && ref->name().empty()) {
+          reflection->ClearField(m, f);  // {} is the same as no reference
+        } else {
+          ResolveRef(ref, target, path, errors);
+        }
+        continue;
+      }
+      // In a list an empty reference is an error (validation names it), not a missing one.
+      for (int k = 0; k < reflection->FieldSize(*m, f); ++k) {
+        ResolveRef(static_cast<Ref*>(reflection->MutableRepeatedMessage(m, f, k)), target,
+                   absl::StrCat(path, "[", k, "]"), errors);
+      }
       continue;
-    Ref* ref = static_cast<Ref*>(reflection->MutableMessage(m, f));
-    const ResourceKind target = RefKind(f->name());
-    if (!ref->id().empty()) {
-      if (config().Find(target, ref->id()) == nullptr) {
-        errors->emplace(f->name(),
-                        absl::StrCat("no ", Singular(target), " with id '", ref->id(), "'"));
-      }
-      ref->clear_name();
-    } else if (!ref->name().empty()) {
-      const std::string* id = index().FindUnique(target, NameField(target), ref->name());
-      if (id == nullptr) {
-        errors->emplace(f->name(), absl::StrCat("no ", Singular(target), " with ",
-                                                Sv(NameField(target)), " '", ref->name(), "'"));
-      } else {
-        ref->set_id(*id);
-        ref->clear_name();
-      }
-    } else {
-      reflection->ClearField(m, f);  // {} is the same as no reference
+    }
+    if (!f->is_repeated()) {
+      if (reflection->HasField(*m, f))
+        ResolveRefs(reflection->MutableMessage(m, f), path + ".", errors);
+      continue;
+    }
+    for (int k = 0; k < reflection->FieldSize(*m, f); ++k) {
+      ResolveRefs(reflection->MutableRepeatedMessage(m, f, k), absl::StrCat(path, "[", k, "]."),
+                  errors);
     }
   }
+  if (d == config::v1::Service::descriptor())
+    ResolveCaCertificates(static_cast<config::v1::Service*>(m), errors);
   if (d == config::v1::Plugin::descriptor()) {
     auto* plugin = static_cast<config::v1::Plugin*>(m);
     if (plugin->has_key_auth() && !plugin->key_auth().anonymous().empty()) {
@@ -613,6 +796,11 @@ std::optional<AdminResponse> AdminApi::Handler::FindConflict(const Resource& r) 
                              "' already exists in this upstream (id ", *other, ")");
     } else if (field == "key_hash") {
       message = "this key is already in use by another credential; choose another key";
+    } else if (field == "sni") {
+      const Resource* holder = config().Find(kind, *other);
+      message = absl::StrCat("sni '", value, "' is already served by certificate '",
+                             holder != nullptr ? DisplayName(*holder) : *other, "' (id ", *other,
+                             "); a name belongs to one certificate");
     } else if (field == "scope") {
       message = absl::StrCat("a '", r.plugin().name(),
                              "' plugin with the same scope already exists (id ", *other,
@@ -626,14 +814,17 @@ std::optional<AdminResponse> AdminApi::Handler::FindConflict(const Resource& r) 
   return std::nullopt;
 }
 
-AdminResponse AdminApi::Handler::Commit(ChangeSet change, int status, std::string body) {
+AdminResponse AdminApi::Handler::Commit(ChangeSet change, int status, std::string body,
+                                        std::string etag) {
   absl::StatusOr<uint64_t> version = store_->Commit(change);
   if (!version.ok()) {
     return ErrorReply(500, "store_error",
                       absl::StrCat("the change was not saved: ", version.status().message(),
                                    "; check the control plane's data dir and retry"));
   }
-  return Reply(status, std::move(body));
+  AdminResponse response = Reply(status, std::move(body));
+  response.etag = std::move(etag);
+  return response;
 }
 
 AdminResponse AdminApi::Handler::Status() const {
@@ -651,7 +842,9 @@ AdminResponse AdminApi::Handler::Config() const {
       {"services", dv::SERVICE},   {"routes", dv::ROUTE},
       {"upstreams", dv::UPSTREAM}, {"targets", dv::TARGET},
       {"consumers", dv::CONSUMER}, {"key_auth_credentials", dv::KEY_AUTH_CREDENTIAL},
-      {"plugins", dv::PLUGIN},
+      {"plugins", dv::PLUGIN},     {"certificates", dv::CERTIFICATE},
+      {"ca_certificates", dv::CA_CERTIFICATE}, {"providers", dv::PROVIDER},
+      {"models", dv::MODEL},
   };
   std::string body = absl::StrCat("{\"version\":", store_->version());
   for (const auto& [name, kind] : kSections) {

@@ -32,6 +32,7 @@ const char* Reason(int status) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 412: return "Precondition Failed";
     case 413: return "Payload Too Large";
     default: return status >= 500 ? "Internal Server Error" : "Error";
   }
@@ -41,6 +42,7 @@ void Send(evhttp_request* req, const AdminResponse& response) {
   evkeyvalq* headers = evhttp_request_get_output_headers(req);
   evhttp_add_header(headers, "Content-Type", "application/json");
   evhttp_add_header(headers, "Cache-Control", "no-store");
+  if (!response.etag.empty()) evhttp_add_header(headers, "ETag", response.etag.c_str());
   evbuffer* out = evbuffer_new();
   if (response.status != 204) {
     evbuffer_add(out, response.body.data(), response.body.size());
@@ -59,6 +61,8 @@ void OnRequest(evhttp_request* req, void* arg) {
   size_t q = uri.find('?');
   request.path = std::string(uri.substr(0, q));
   if (q != std::string_view::npos) request.query = std::string(uri.substr(q + 1));
+  const char* if_match = evhttp_find_header(evhttp_request_get_input_headers(req), "If-Match");
+  if (if_match != nullptr) request.if_match = if_match;
 
   evbuffer* in = evhttp_request_get_input_buffer(req);
   size_t length = evbuffer_get_length(in);

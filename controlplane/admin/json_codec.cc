@@ -1,6 +1,7 @@
 #include "controlplane/admin/json_codec.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -163,25 +164,72 @@ class Decoder {
   FieldErrors* errors_;
 };
 
-// Output shape: refs as {"id"} or null, plugin config as "config", input-only fields dropped.
-void ShapeForOutput(const pb::Message& m, Struct* s) {
+Value RefValue(const Ref& ref) {
+  Value v;
+  if (ref.id().empty()) {
+    v.set_null_value(pb::NULL_VALUE);
+  } else {
+    (*v.mutable_struct_value()->mutable_fields())["id"].set_string_value(ref.id());
+  }
+  return v;
+}
+
+void Redact(Struct* s, const char* field) {
+  auto it = s->mutable_fields()->find(field);
+  if (it != s->mutable_fields()->end() && it->second.kind_case() == Value::kStringValue &&
+      !it->second.string_value().empty())
+    it->second.set_string_value(std::string(kRedacted));
+}
+
+// Output shape of message `m` printed as `s`, nested messages included: refs as {"id"} or null,
+// secrets redacted, input-only fields dropped.
+void ShapeMessage(const pb::Message& m, Struct* s) {
   auto* fields = s->mutable_fields();
   const Descriptor* d = m.GetDescriptor();
+  const pb::Reflection* reflection = m.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
-    if (f->message_type() != Ref::descriptor() || f->is_repeated()) continue;
-    const Ref& ref = static_cast<const Ref&>(m.GetReflection()->GetMessage(m, f));
-    Value v;
-    if (ref.id().empty()) {
-      v.set_null_value(pb::NULL_VALUE);
-    } else {
-      (*v.mutable_struct_value()->mutable_fields())["id"].set_string_value(ref.id());
+    const Descriptor* md = f->message_type();
+    if (md == nullptr || f->is_map() || IsWellKnown(md)) continue;
+    if (md == Ref::descriptor()) {
+      Value v;
+      if (!f->is_repeated()) {
+        v = RefValue(static_cast<const Ref&>(reflection->GetMessage(m, f)));
+      } else {
+        pb::ListValue* list = v.mutable_list_value();
+        for (int k = 0; k < reflection->FieldSize(m, f); ++k) {
+          *list->add_values() =
+              RefValue(static_cast<const Ref&>(reflection->GetRepeatedMessage(m, f, k)));
+        }
+      }
+      (*fields)[f->name()] = std::move(v);
+      continue;
     }
-    (*fields)[f->name()] = std::move(v);
+    auto it = fields->find(f->name());
+    if (it == fields->end()) continue;
+    if (!f->is_repeated()) {
+      if (it->second.has_struct_value())
+        ShapeMessage(reflection->GetMessage(m, f), it->second.mutable_struct_value());
+      continue;
+    }
+    if (!it->second.has_list_value()) continue;
+    auto* items = it->second.mutable_list_value()->mutable_values();
+    for (int k = 0; k < items->size() && k < reflection->FieldSize(m, f); ++k) {
+      if ((*items)[k].has_struct_value())
+        ShapeMessage(reflection->GetRepeatedMessage(m, f, k), (*items)[k].mutable_struct_value());
+    }
   }
   if (d == config::v1::Service::descriptor()) fields->erase("url");
   if (d == config::v1::KeyAuthCredential::descriptor()) fields->erase("key");
-  if (d == Plugin::descriptor()) {
+  if (d == config::v1::Certificate::descriptor()) Redact(s, "key");
+  if (d == config::v1::ProviderAuth::descriptor()) Redact(s, "secret");
+}
+
+// Output shape of a resource: ShapeMessage, and a plugin's typed config as "config".
+void ShapeForOutput(const pb::Message& m, Struct* s) {
+  ShapeMessage(m, s);
+  auto* fields = s->mutable_fields();
+  if (m.GetDescriptor() == Plugin::descriptor()) {
     Value config;
     config.set_null_value(pb::NULL_VALUE);
     if (const PluginSchema* schema = FindPluginSchemaByConfig(static_cast<const Plugin&>(m))) {
@@ -255,7 +303,10 @@ void PrintValue(const Value& v, const Descriptor* hint, std::string* out) {
       if (std::floor(x) == x && std::fabs(x) < 9007199254740992.0) {
         absl::StrAppend(out, static_cast<int64_t>(x));
       } else if (std::isfinite(x)) {
-        absl::StrAppend(out, absl::StrFormat("%.17g", x));
+        // The shortest form that reads back as the same double: 0.15, not 0.14999999999999999.
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);
+        out->append(buf, ec == std::errc() ? end : buf);
       } else {
         out->append("null");
       }

@@ -6,6 +6,7 @@
 //     consumers), and null means unset;
 //   * a plugin's typed config (the `config` oneof member its name selects) is shown as "config";
 //   * input-only fields (a service's "url", a credential's "key") are not printed;
+//   * secrets (a certificate's "key", a provider's "auth.secret") print as kRedacted when set;
 //   * null for any input field means "unset" (the default applies).
 // Unknown fields and values of the wrong type are reported per field, never ignored.
 #include <string>
@@ -17,6 +18,9 @@
 #include "google/protobuf/struct.pb.h"
 
 namespace sluice::controlplane {
+
+// What the admin API shows in place of a stored secret; a write that sends it keeps the secret.
+inline constexpr std::string_view kRedacted = "<redacted>";
 
 // Parses a request body that must be one JSON object. The error message says what is wrong.
 absl::StatusOr<google::protobuf::Struct> ParseJsonObject(std::string_view body);

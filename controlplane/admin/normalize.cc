@@ -23,6 +23,21 @@ void ServiceDefaults(config::v1::Service* s) {
   if (!s->has_write_timeout()) s->set_write_timeout(kDefaultTimeoutMs);
   if (!s->has_read_timeout()) s->set_read_timeout(kDefaultTimeoutMs);
   if (!s->has_enabled()) s->set_enabled(true);
+  if (!s->has_tls_verify()) s->set_tls_verify(true);
+}
+
+constexpr uint32_t kDefaultProviderConnectTimeoutMs = 5000;
+constexpr uint32_t kDefaultProviderReadTimeoutMs = 120000;
+
+void ProviderDefaults(config::v1::Provider* p) {
+  if (p->base_url().empty()) p->set_base_url(std::string(DefaultProviderBaseUrl(p->kind())));
+  while (p->base_url().size() > 1 && p->base_url().back() == '/')
+    p->mutable_base_url()->pop_back();
+  if (p->kind() == "anthropic" && p->anthropic_version().empty())
+    p->set_anthropic_version(std::string(kDefaultAnthropicVersion));
+  if (!p->has_connect_timeout()) p->set_connect_timeout(kDefaultProviderConnectTimeoutMs);
+  if (!p->has_read_timeout()) p->set_read_timeout(kDefaultProviderReadTimeoutMs);
+  p->mutable_auth();  // present even when empty, so every provider has the same JSON shape
 }
 
 void TargetDefaults(config::v1::Target* t) {
@@ -37,6 +52,12 @@ void TargetDefaults(config::v1::Target* t) {
 }
 
 }  // namespace
+
+std::string_view DefaultProviderBaseUrl(std::string_view kind) {
+  if (kind == "openai") return "https://api.openai.com";
+  if (kind == "anthropic") return "https://api.anthropic.com";
+  return "";
+}
 
 uint32_t DefaultPortFor(std::string_view protocol) {
   return protocol == "https" || protocol == "grpcs" ? 443 : 80;
@@ -102,6 +123,12 @@ void ApplyDefaults(Resource* r) {
       }
       break;
     }
+    case Resource::kCertificate:
+      for (std::string& sni : *r->mutable_certificate()->mutable_snis())
+        absl::AsciiStrToLower(&sni);
+      break;
+    case Resource::kProvider: ProviderDefaults(r->mutable_provider()); break;
+    case Resource::kModel: r->mutable_model()->mutable_price(); break;  // same shape for all
     default: break;
   }
 }

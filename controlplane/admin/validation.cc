@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <cmath>
+#include <set>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -10,7 +12,9 @@
 #include "common/hash.h"
 #include "common/net.h"
 #include "common/strings.h"
+#include "controlplane/admin/json_codec.h"
 #include "controlplane/admin/plugin_schemas.h"
+#include "controlplane/admin/tls_material.h"
 #include "re2/re2.h"
 
 namespace sluice::controlplane {
@@ -22,6 +26,9 @@ namespace cfg = config::v1;
 constexpr uint32_t kMaxTimeoutMs = 2147483646;
 constexpr uint32_t kMaxRetries = 32767;
 constexpr size_t kMaxNameLength = 128;
+constexpr size_t kMaxPemBytes = 64 * 1024;
+constexpr size_t kMaxSecretBytes = 8 * 1024;
+constexpr uint32_t kMaxSplitWeight = 65535;
 
 void Add(FieldErrors* errors, std::string key, std::string message) {
   errors->emplace(std::move(key), std::move(message));
@@ -116,6 +123,11 @@ void ValidateService(const cfg::Service& s, FieldErrors* errors) {
   CheckTimeout(s.has_connect_timeout(), s.connect_timeout(), "connect_timeout", errors);
   CheckTimeout(s.has_write_timeout(), s.write_timeout(), "write_timeout", errors);
   CheckTimeout(s.has_read_timeout(), s.read_timeout(), "read_timeout", errors);
+  std::set<std::string> cas;
+  for (int i = 0; i < s.ca_certificates_size(); ++i) {
+    if (!cas.insert(s.ca_certificates(i)).second)
+      Add(errors, Indexed("ca_certificates", i), "lists the same CA certificate twice");
+  }
   CheckTags(s.tags(), errors);
 }
 
@@ -265,6 +277,228 @@ void ValidatePlugin(const cfg::Plugin& p, FieldErrors* errors) {
   CheckTags(p.tags(), errors);
 }
 
+// A name a certificate is served for: a host name, or "*." and a host name, or "*" alone (the
+// default certificate, served when no other name matches or the client sends no SNI). Never an
+// IP address, which clients do not send as SNI (RFC 6066 section 3).
+bool IsSni(std::string_view sni) {
+  if (sni == "*") return true;
+  if (sni.size() > 2 && sni.substr(0, 2) == "*.") sni.remove_prefix(2);
+  if (sni.empty() || sni.back() == '.' || sni.find('*') != std::string_view::npos) return false;
+  in_addr v4;
+  if (inet_pton(AF_INET, std::string(sni).c_str(), &v4) == 1) return false;
+  for (char c : sni)
+    if (absl::ascii_isupper(static_cast<unsigned char>(c))) return false;
+  return IsValidHostName(sni);
+}
+
+void CheckPem(const std::string& pem, std::string_view field, std::string_view what,
+              FieldErrors* errors, absl::Status (*check)(std::string_view)) {
+  const std::string key(field);
+  if (pem.empty()) {
+    Add(errors, key, absl::StrCat("required: ", Sv(what)));
+  } else if (pem.size() > kMaxPemBytes) {
+    Add(errors, key, "must be at most 65536 bytes");
+  } else if (absl::Status st = check(pem); !st.ok()) {
+    Add(errors, key, std::string(st.message()));
+  }
+}
+
+void ValidateCertificate(const cfg::Certificate& c, FieldErrors* errors) {
+  CheckId(c.id(), errors);
+  CheckName(c.name(), errors);
+  CheckPem(c.cert(), "cert", "the PEM certificate, leaf first, then its chain", errors,
+           &CheckCertificateChain);
+  if (c.key().empty()) {
+    Add(errors, "key", "required: the PEM private key of the certificate");
+  } else if (c.key() == kRedacted) {
+    Add(errors, "key", "\"<redacted>\" keeps a stored key, and there is none; give the PEM key");
+  } else if (c.key().size() > kMaxPemBytes) {
+    Add(errors, "key", "must be at most 65536 bytes");
+  } else if (errors->count("cert") == 0) {
+    if (absl::Status st = CheckPrivateKeyMatches(c.cert(), c.key()); !st.ok())
+      Add(errors, "key", std::string(st.message()));
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < c.snis_size(); ++i) {
+    if (!IsSni(c.snis(i))) {
+      Add(errors, Indexed("snis", i),
+          "must be a host name, *. and a host name, or * (the default certificate), in lower "
+          "case (not an IP address)");
+    } else if (!seen.insert(c.snis(i)).second) {
+      Add(errors, Indexed("snis", i), "listed twice");
+    }
+  }
+  CheckTags(c.tags(), errors);
+}
+
+void ValidateCaCertificate(const cfg::CaCertificate& c, FieldErrors* errors) {
+  CheckId(c.id(), errors);
+  CheckName(c.name(), errors);
+  CheckPem(c.cert(), "cert", "one or more PEM CA certificates", errors, &CheckCaCertificates);
+  CheckTags(c.tags(), errors);
+}
+
+// http(s)://host[:port][/path], nothing else.
+bool IsBaseUrl(std::string_view url) {
+  std::string_view rest;
+  if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
+  if (rest.find_first_of("?#@") != std::string_view::npos) return false;
+  size_t slash = rest.find('/');
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  auto hp = ParseHostPort(rest.substr(0, slash), 443);
+  return hp.ok() && IsValidHost(hp->host) && (path.empty() || IsPlainPath(path));
+}
+
+// "2024-06-01", optionally with a suffix such as "-preview".
+bool IsDatedVersion(std::string_view v) {
+  if (v.size() < 10 || v.size() > 64 || HasSpaceOrControl(v)) return false;
+  for (size_t i = 0; i < 10; ++i) {
+    const bool dash = i == 4 || i == 7;
+    if (dash ? v[i] != '-' : !absl::ascii_isdigit(static_cast<unsigned char>(v[i]))) return false;
+  }
+  return v.size() == 10 || v[10] == '-';
+}
+
+bool HasControl(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+void ValidateProvider(const cfg::Provider& p, FieldErrors* errors) {
+  CheckId(p.id(), errors);
+  if (p.name().empty()) Add(errors, "name", "required: models reference the provider by it");
+  CheckName(p.name(), errors);
+  static const char* const kKinds[] = {"openai", "azure-openai", "anthropic", "openai-compatible"};
+  bool known = false;
+  for (const char* k : kKinds) known = known || p.kind() == k;
+  if (!known)
+    Add(errors, "kind", "must be one of openai, azure-openai, anthropic, openai-compatible");
+  if (p.base_url().empty()) {
+    if (known) {
+      Add(errors, "base_url", absl::StrCat("required for kind ", p.kind(),
+                                           ": the provider's URL, https://host[/path]"));
+    }
+  } else if (!IsBaseUrl(p.base_url())) {
+    Add(errors, "base_url", "must be http(s)://host[:port][/path], without query or fragment");
+  }
+  const std::string& secret = p.auth().secret();
+  if (secret == kRedacted) {
+    Add(errors, "auth.secret",
+        "\"<redacted>\" keeps a stored secret, and there is none; give the provider's key");
+  } else if (secret.size() > kMaxSecretBytes || HasControl(secret)) {
+    Add(errors, "auth.secret", "must be at most 8192 characters, without control characters");
+  }
+  const std::string& header = p.auth().header();
+  bool token = true;
+  for (char c : header) token = token && IsTokenChar(c);
+  const std::string lower = absl::AsciiStrToLower(header);
+  if (!token) {
+    Add(errors, "auth.header", "must be a header name: letters, digits, '-' and '_'");
+  } else if (lower == "host" || lower == "content-length" || lower == "transfer-encoding" ||
+             lower == "connection" || lower == "te" || lower == "upgrade") {
+    Add(errors, "auth.header", "cannot carry the secret in a header that frames the request");
+  }
+  if (p.kind() == "azure-openai") {
+    if (p.azure_api_version().empty()) {
+      Add(errors, "azure_api_version", "required for azure-openai, e.g. \"2024-06-01\"");
+    } else if (!IsDatedVersion(p.azure_api_version())) {
+      Add(errors, "azure_api_version", "must look like 2024-06-01 (or 2024-08-01-preview)");
+    }
+  } else if (!p.azure_api_version().empty()) {
+    Add(errors, "azure_api_version", "only for kind azure-openai");
+  }
+  if (p.kind() == "anthropic") {
+    if (!IsDatedVersion(p.anthropic_version()))
+      Add(errors, "anthropic_version", "must look like 2023-06-01");
+  } else if (!p.anthropic_version().empty()) {
+    Add(errors, "anthropic_version", "only for kind anthropic");
+  }
+  CheckTimeout(p.has_connect_timeout(), p.connect_timeout(), "connect_timeout", errors);
+  CheckTimeout(p.has_read_timeout(), p.read_timeout(), "read_timeout", errors);
+  CheckTags(p.tags(), errors);
+}
+
+// Clients send it as `model`: besides the name characters, ':', '/', '@' and '+' appear in
+// common model names ("llama3:8b", "meta-llama/Llama-3-8B").
+bool IsModelName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  for (char c : name) {
+    if (!(IsTokenChar(c) || c == '.' || c == '~' || c == ':' || c == '/' || c == '@' || c == '+'))
+      return false;
+  }
+  return true;
+}
+
+void CheckPrice(double x, std::string_view field, FieldErrors* errors) {
+  if (!(x >= 0) || !std::isfinite(x))
+    Add(errors, std::string(field), "must be a number of dollars per million tokens, 0 or more");
+}
+
+void ValidateModel(const cfg::Model& m, FieldErrors* errors) {
+  CheckId(m.id(), errors);
+  if (m.name().empty()) {
+    Add(errors, "name", "required: the model name clients send");
+  } else if (!IsModelName(m.name())) {
+    Add(errors, "name",
+        "may contain only letters, digits and . - _ ~ : / @ + (at most 128 characters)");
+  }
+  CheckPrice(m.price().input_per_mtok(), "price.input_per_mtok", errors);
+  CheckPrice(m.price().output_per_mtok(), "price.output_per_mtok", errors);
+  if (m.split_size() > 0) {
+    constexpr char kEither[] = "give either provider and model, or split";
+    if (!m.provider().id().empty()) Add(errors, "provider", kEither);
+    if (!m.model().empty()) Add(errors, "model", kEither);
+    if (m.price().input_per_mtok() != 0 || m.price().output_per_mtok() != 0)
+      Add(errors, "price", "a split model is priced by the model it picks");
+    if (m.context_window() != 0)
+      Add(errors, "context_window", "a split model has the context window of the model it picks");
+    std::set<std::string> seen;
+    uint64_t total = 0;
+    for (int i = 0; i < m.split_size(); ++i) {
+      const auto& e = m.split(i);
+      const std::string key = Indexed("split", i);
+      if (e.model().id().empty()) {
+        Add(errors, key + ".model", "required: {\"name\": ...} or {\"id\": ...}");
+      } else if (e.model().id() == m.id()) {
+        Add(errors, key + ".model", "a model cannot split to itself");
+      } else if (!seen.insert(e.model().id()).second) {
+        Add(errors, key + ".model", "listed twice");
+      }
+      if (e.weight() > kMaxSplitWeight) Add(errors, key + ".weight", "must be between 0 and 65535");
+      total += e.weight();
+    }
+    if (total == 0) Add(errors, "split", "needs an entry with a weight above 0");
+  } else {
+    if (m.provider().id().empty())
+      Add(errors, "provider", "required: the provider serving this model (or give split)");
+    if (m.model().empty()) {
+      Add(errors, "model",
+          "required: the provider's model name (for azure-openai the deployment name)");
+    } else if (m.model().size() > 256 || HasSpaceOrControl(m.model())) {
+      Add(errors, "model", "must be at most 256 printable characters without spaces");
+    }
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < m.fallbacks_size(); ++i) {
+    const std::string& id = m.fallbacks(i).id();
+    if (id.empty()) {
+      Add(errors, Indexed("fallbacks", i), "required: {\"name\": ...} or {\"id\": ...}");
+    } else if (id == m.id()) {
+      Add(errors, Indexed("fallbacks", i), "a model cannot fall back to itself");
+    } else if (!seen.insert(id).second) {
+      Add(errors, Indexed("fallbacks", i), "listed twice");
+    }
+  }
+  CheckTags(m.tags(), errors);
+}
+
 }  // namespace
 
 bool IsValidHostName(std::string_view host) {
@@ -296,6 +530,10 @@ void ValidateResource(const Resource& r, FieldErrors* errors) {
     case Resource::kConsumer: ValidateConsumer(r.consumer(), errors); break;
     case Resource::kKeyAuthCredential: ValidateCredential(r.key_auth_credential(), errors); break;
     case Resource::kPlugin: ValidatePlugin(r.plugin(), errors); break;
+    case Resource::kCertificate: ValidateCertificate(r.certificate(), errors); break;
+    case Resource::kCaCertificate: ValidateCaCertificate(r.ca_certificate(), errors); break;
+    case Resource::kProvider: ValidateProvider(r.provider(), errors); break;
+    case Resource::kModel: ValidateModel(r.model(), errors); break;
     case Resource::RESOURCE_NOT_SET: Add(errors, "@body", "empty resource"); break;
   }
 }

@@ -41,6 +41,13 @@ std::vector<ConfigIndex::UniqueKey> ConfigIndex::UniqueKeysOf(const Resource& r)
           PluginScopeKey(p.name(), p.service().id(), p.route().id(), p.consumer().id()));
       break;
     }
+    case Resource::kCertificate:
+      add("name", r.certificate().name());
+      for (const std::string& sni : r.certificate().snis()) add("sni", sni);
+      break;
+    case Resource::kCaCertificate: add("name", r.ca_certificate().name()); break;
+    case Resource::kProvider: add("name", r.provider().name()); break;
+    case Resource::kModel: add("name", r.model().name()); break;
     case Resource::RESOURCE_NOT_SET: break;
   }
   return keys;
@@ -61,6 +68,15 @@ std::vector<std::pair<ResourceKind, std::string>> ConfigIndex::ParentsOf(const R
       add(dv::SERVICE, r.plugin().service().id());
       add(dv::ROUTE, r.plugin().route().id());
       add(dv::CONSUMER, r.plugin().consumer().id());
+      break;
+    case Resource::kService:
+      for (const std::string& ca : r.service().ca_certificates()) add(dv::CA_CERTIFICATE, ca);
+      add(dv::CERTIFICATE, r.service().client_certificate().id());
+      break;
+    case Resource::kModel:
+      add(dv::PROVIDER, r.model().provider().id());
+      for (const auto& f : r.model().fallbacks()) add(dv::MODEL, f.id());
+      for (const auto& e : r.model().split()) add(dv::MODEL, e.model().id());
       break;
     default: break;
   }

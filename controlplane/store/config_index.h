@@ -18,9 +18,10 @@ namespace sluice::controlplane {
 
 class ConfigIndex {
  public:
-  // A unique key of a resource: (field, value). Fields: "name" (service, route, upstream),
-  // "username" and "custom_id" (consumer), "target" (TargetKey), "key_hash" (credential),
-  // "scope" (PluginScopeKey).
+  // A unique key of a resource: (field, value). Fields: "name" (service, route, upstream,
+  // certificate, CA certificate, provider, model), "username" and "custom_id" (consumer),
+  // "target" (TargetKey), "key_hash" (credential), "scope" (PluginScopeKey), "sni" (one per
+  // name a certificate serves).
   using UniqueKey = std::pair<std::string, std::string>;
 
   static std::vector<UniqueKey> UniqueKeysOf(const Resource& r);
@@ -50,7 +51,7 @@ class ConfigIndex {
   static std::string ChildrenSlot(ResourceKind parent_kind, std::string_view parent_id,
                                   ResourceKind child_kind);
 
-  std::array<std::unordered_map<std::string, std::string>, 8> unique_;
+  std::array<std::unordered_map<std::string, std::string>, kKindSlots> unique_;
   std::map<std::string, std::set<std::string>, std::less<>> children_;
 };
 

@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& data_dir) 
                             absl::StrCat("cannot open the data dir '", data_dir, "'")));
   store->db_.reset(raw);
   store->all_cfs_ = handles;
-  store->kind_cfs_.assign(8, nullptr);
+  store->kind_cfs_.assign(kKindSlots, nullptr);
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == rocksdb::kDefaultColumnFamilyName) store->default_cf_ = handles[i];
     for (ResourceKind kind : kAllKinds) {

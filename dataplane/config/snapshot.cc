@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -51,6 +52,53 @@ const UpstreamTarget* CompiledUpstream::Pick() const {
   return &targets_[schedule_[n % schedule_.size()]];
 }
 
+namespace {
+
+// The upstream TLS contexts of one snapshot: one per distinct (verify, CA set, client
+// certificate), however many services share it.
+class UpstreamTlsContexts {
+ public:
+  absl::StatusOr<std::shared_ptr<const UpstreamTlsContext>> For(const ConfigSet& config,
+                                                                const config::v1::Service& s) {
+    bool verify = !s.has_tls_verify() || s.tls_verify();
+    std::vector<std::string> ca_ids(s.ca_certificates().begin(), s.ca_certificates().end());
+    std::sort(ca_ids.begin(), ca_ids.end());
+    ca_ids.erase(std::unique(ca_ids.begin(), ca_ids.end()), ca_ids.end());
+    std::string key = absl::StrCat(verify ? "verify" : "no-verify", "|",
+                                   absl::StrJoin(ca_ids, ","), "|", s.client_certificate().id());
+    if (auto it = contexts_.find(key); it != contexts_.end()) return it->second;
+    UpstreamTlsOptions o;
+    o.verify = verify;
+    for (const std::string& ca_id : ca_ids) {
+      const Resource* ca = config.Find(dv::CA_CERTIFICATE, ca_id);
+      if (ca == nullptr)  // CheckReferences makes this unreachable
+        return absl::InvalidArgumentError(absl::StrCat("service ", s.id(),
+                                                       ": unknown CA certificate ", ca_id));
+      o.ca_pems.push_back(ca->ca_certificate().cert());
+    }
+    if (!s.client_certificate().id().empty()) {
+      const Resource* cert = config.Find(dv::CERTIFICATE, s.client_certificate().id());
+      if (cert == nullptr)
+        return absl::InvalidArgumentError(absl::StrCat(
+            "service ", s.id(), ": unknown client certificate ", s.client_certificate().id()));
+      o.client_cert_pem = cert->certificate().cert();
+      o.client_key_pem = cert->certificate().key();
+    }
+    auto built = UpstreamTlsContext::Build(o);
+    if (!built.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("service ", s.id(), ": upstream TLS: ", built.status().message()));
+    }
+    contexts_.emplace(key, *built);
+    return *built;
+  }
+
+ private:
+  absl::flat_hash_map<std::string, std::shared_ptr<const UpstreamTlsContext>> contexts_;
+};
+
+}  // namespace
+
 static int DefaultPort(const std::string& protocol) {
   return (protocol == "https" || protocol == "grpcs") ? 443 : 80;
 }
@@ -59,6 +107,23 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const ConfigSet&
   RETURN_IF_ERROR(config.CheckReferences());
   auto snap = std::shared_ptr<Snapshot>(new Snapshot());
   snap->version_ = config.version();
+
+  if (!config.Of(dv::CERTIFICATE).empty()) {
+    std::vector<tls::CertificateSource> sources;
+    for (const auto& [id, r] : config.Of(dv::CERTIFICATE)) {
+      const config::v1::Certificate& c = r.certificate();
+      // Only certificates with server names are served; the others are client certificates.
+      if (c.snis().empty()) continue;
+      tls::CertificateSource& src = sources.emplace_back();
+      src.id = id;
+      src.cert_pem = c.cert();
+      src.key_pem = c.key();
+      src.snis.assign(c.snis().begin(), c.snis().end());
+    }
+    if (!sources.empty()) {
+      ASSIGN_OR_RETURN(snap->certificates_, tls::ServerCertificates::Build(sources));
+    }
+  }
 
   // Upstreams by name, with their targets.
   absl::flat_hash_map<std::string, std::vector<UpstreamTarget>> targets_by_upstream_id;
@@ -87,16 +152,21 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const ConfigSet&
         r.upstream().name(), std::move(targets_by_upstream_id[id]));
   }
 
+  UpstreamTlsContexts upstream_tls;
   for (const auto& [id, r] : config.Of(dv::SERVICE)) {
     const config::v1::Service& s = r.service();
     CompiledService cs;
     cs.id = id;
     cs.name = s.name();
     cs.protocol = s.protocol().empty() ? "http" : s.protocol();
-    if (cs.protocol != "http") {
-      // TLS and HTTP/2 upstreams arrive with the edge-proxy work; refuse rather than misroute.
-      return absl::UnimplementedError(absl::StrCat("service ", id, ": protocol '", cs.protocol,
-                                                   "' is not supported by this data plane yet"));
+    if (cs.protocol == "http2" || cs.protocol == "grpc" || cs.protocol == "grpcs") {
+      cs.upstream_protocol = UpstreamProtocol::kHttp2;
+    } else if (cs.protocol != "http" && cs.protocol != "https") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("service ", id, ": unknown protocol '", cs.protocol, "'"));
+    }
+    if (cs.protocol == "https" || cs.protocol == "grpcs") {
+      ASSIGN_OR_RETURN(cs.upstream_tls, upstream_tls.For(config, s));
     }
     cs.host = s.host();
     cs.port = s.port() != 0 ? static_cast<int>(s.port()) : DefaultPort(cs.protocol);

@@ -15,6 +15,8 @@
 #include "common/config_set.h"
 #include "dataplane/plugins/plugin.h"
 #include "dataplane/router/route_table.h"
+#include "dataplane/tls/server_certificates.h"
+#include "dataplane/upstream/upstream_tls.h"
 
 namespace sluice {
 
@@ -57,6 +59,10 @@ struct CompiledService {
   uint32_t retries = 5;
   // Set when `host` names an Upstream: the target comes from its balancer.
   std::shared_ptr<const CompiledUpstream> upstream;
+  // From `protocol`: http, https → HTTP/1.1; http2, grpc, grpcs → HTTP/2.
+  UpstreamProtocol upstream_protocol = UpstreamProtocol::kHttp1;
+  // https and grpcs; shared by the services of this snapshot with the same TLS settings.
+  std::shared_ptr<const UpstreamTlsContext> upstream_tls;
 };
 
 class Snapshot {
@@ -73,12 +79,18 @@ class Snapshot {
   const std::vector<std::shared_ptr<const plugins::PluginInstance>>& PluginsFor(
       const std::string& route_id) const;
 
+  // Certificates the TLS listeners present (null: none configured).
+  const std::shared_ptr<const tls::ServerCertificates>& certificates() const {
+    return certificates_;
+  }
+
   size_t service_count() const { return services_.size(); }
   size_t consumer_count() const { return consumers_.size(); }
 
  private:
   uint64_t version_ = 0;
   std::unique_ptr<router::RouteTable> routes_;
+  std::shared_ptr<const tls::ServerCertificates> certificates_;
   absl::flat_hash_map<std::string, CompiledService> services_;
   absl::node_hash_map<std::string, plugins::ConsumerInfo> consumers_;
   absl::flat_hash_map<std::string, const plugins::ConsumerInfo*> consumers_by_username_;

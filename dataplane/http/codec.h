@@ -26,6 +26,13 @@ struct RequestHead {
   bool tls = false;
 };
 
+// What a codec knows about the client connection, copied into every RequestHead.
+struct ConnectionInfo {
+  std::string client_ip;
+  int local_port = 0;
+  bool tls = false;
+};
+
 class ResponseEncoder {
  public:
   virtual ~ResponseEncoder() = default;
@@ -34,6 +41,9 @@ class ResponseEncoder {
   // headers.
   virtual void EncodeHeaders(int status, const HeaderMap& headers, bool end_stream) = 0;
   virtual void EncodeData(const char* data, size_t len, bool end_stream) = 0;
+  // Ends the response with trailers (gRPC's grpc-status). HTTP/1.1 drops them (a chunked
+  // response could carry them, but no HTTP/1.1 client we serve reads them).
+  virtual void EncodeTrailers(const HeaderMap& trailers) = 0;
   // Response bytes written but not yet sent to the client.
   virtual size_t BufferedBytes() const = 0;
   // Pauses or resumes delivery of request body bytes (backpressure towards the client).

@@ -7,6 +7,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <cstring>
 
 #include "common/json.h"
 #include "common/log.h"
@@ -36,15 +37,15 @@ const char* Reason(int status) {
 }
 }  // namespace
 
-H1ServerConnection::H1ServerConnection(Worker* worker, evutil_socket_t fd, std::string client_ip,
-                                       int local_port, StreamFactory factory, H1Limits limits)
+H1ServerConnection::H1ServerConnection(Worker* worker, std::unique_ptr<StreamSocket> sock,
+                                       ConnectionInfo info, StreamFactory factory, H1Limits limits)
     : worker_(worker),
-      client_ip_(std::move(client_ip)),
-      local_port_(local_port),
+      sock_(std::move(sock)),
+      info_(std::move(info)),
       factory_(std::move(factory)),
       limits_(limits),
       validator_(limits.strictness) {
-  sock_ = std::make_unique<StreamSocket>(worker_, fd, this);
+  sock_->set_callbacks(this);
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   resume_ev_ = event_new(worker_->base(), -1, 0, &OnResume, this);
@@ -52,26 +53,52 @@ H1ServerConnection::H1ServerConnection(Worker* worker, evutil_socket_t fd, std::
   worker_->AddConnection(this);
   // A new connection must send its first request head as fast as any later one.
   ArmTimer(TimerPhase::kHeaders);
+  if (evbuffer_get_length(sock_->input()) > 0) event_active(resume_ev_, 0, 0);
 }
+
+namespace {
+int64_t CachedNowMs(event_base* base) {
+  timeval tv;
+  event_base_gettimeofday_cached(base, &tv);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+}  // namespace
 
 void H1ServerConnection::ArmTimer(TimerPhase phase) {
   timer_phase_ = phase;
   uint32_t ms = 0;
   switch (phase) {
     case TimerPhase::kNone:
-      evtimer_del(timer_ev_);
-      return;
+      return;  // a pending timer finds nothing to do when it fires
     case TimerPhase::kIdle: ms = limits_.keepalive_timeout_ms; break;
     case TimerPhase::kHeaders: ms = limits_.headers_timeout_ms; break;
     case TimerPhase::kBody: ms = limits_.body_idle_timeout_ms; break;
   }
+  int64_t now = CachedNowMs(worker_->base());
+  timer_deadline_ms_ = now + ms;
+  // Lazy re-arming (as nginx does): a timer already due no later than the new deadline is left
+  // alone and re-armed for the rest when it fires early. A keep-alive connection then touches the
+  // timer heap about once per timeout period instead of several times per request (and per body
+  // chunk).
+  if (timer_fires_ms_ != 0 && timer_fires_ms_ <= timer_deadline_ms_) return;
+  ScheduleTimer(now, ms);
+}
+
+void H1ServerConnection::ScheduleTimer(int64_t now, int64_t ms) {
+  timer_fires_ms_ = now + ms;
   timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
   evtimer_add(timer_ev_, &tv);
 }
 
 void H1ServerConnection::OnTimer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<H1ServerConnection*>(arg);
-  if (self->closed_) return;
+  self->timer_fires_ms_ = 0;
+  if (self->closed_ || self->timer_phase_ == TimerPhase::kNone) return;
+  int64_t now = CachedNowMs(self->worker_->base());
+  if (now < self->timer_deadline_ms_) {
+    self->ScheduleTimer(now, self->timer_deadline_ms_ - now);
+    return;
+  }
   switch (self->timer_phase_) {
     case TimerPhase::kNone:
       return;
@@ -233,8 +260,9 @@ int H1ServerConnection::OnHeadersComplete(http_parser* p) {
   h.chunked = (p->flags & F_CHUNKED) != 0;
   h.content_length = (p->content_length == ULLONG_MAX) ? 0 : p->content_length;
   h.has_body = h.chunked || h.content_length > 0;
-  h.client_ip = self->client_ip_;
-  h.local_port = self->local_port_;
+  h.client_ip = self->info_.client_ip;
+  h.local_port = self->info_.local_port;
+  h.tls = self->info_.tls;
   if (const std::string* expect = h.headers.Get("expect")) {
     h.expect_continue = EqualsIgnoreCase(*expect, "100-continue");
   }
@@ -295,9 +323,19 @@ void H1ServerConnection::EncodeHeaders(int status, const HeaderMap& headers, boo
   if (closed_) return;
   response_started_ = true;
   evbuffer* out = sock_->output();
-  char line[64];
-  int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, Reason(status));
-  evbuffer_add(out, line, static_cast<size_t>(n));
+  // Built by hand: snprintf costs more than the rest of this function.
+  char line[64] = "HTTP/1.1 000 ";
+  line[9] = static_cast<char>('0' + status / 100 % 10);
+  line[10] = static_cast<char>('0' + status / 10 % 10);
+  line[11] = static_cast<char>('0' + status % 10);
+  size_t n = 13;
+  const char* reason = Reason(status);
+  size_t rlen = strnlen(reason, sizeof line - n - 3);
+  memcpy(line + n, reason, rlen);
+  n += rlen;
+  line[n++] = '\r';
+  line[n++] = '\n';
+  evbuffer_add(out, line, n);
   bool no_body = head_request_ || status == 204 || status == 304 || (status >= 100 && status < 200);
   bool has_length = false;
   std::string block;
@@ -339,6 +377,8 @@ void H1ServerConnection::EncodeHeaders(int status, const HeaderMap& headers, boo
   sock_->ScheduleFlush();
   if (end_stream) FinishStream();
 }
+
+void H1ServerConnection::EncodeTrailers(const HeaderMap&) { EncodeData(nullptr, 0, true); }
 
 void H1ServerConnection::EncodeData(const char* data, size_t len, bool end_stream) {
   if (closed_) return;
@@ -478,6 +518,7 @@ void H1ServerConnection::CloseNow(bool notify_stream) {
   closed_ = true;
   worker_->RemoveConnection(this);
   evtimer_del(timer_ev_);
+  timer_fires_ms_ = 0;
   PauseParser();
   // The buffers (and the bytes http-parser may still be reading) live until the deferred delete.
   sock_->Close();

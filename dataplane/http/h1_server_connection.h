@@ -39,14 +39,16 @@ class H1ServerConnection : public ResponseEncoder,
  public:
   using StreamFactory = std::function<std::unique_ptr<StreamHandler>(ResponseEncoder*)>;
 
-  // Takes ownership of `fd`.
-  H1ServerConnection(Worker* worker, evutil_socket_t fd, std::string client_ip, int local_port,
+  // Takes over `sock` (plain or TLS), whose callbacks it replaces; bytes already in its input
+  // (read while the protocol was being detected) are processed at once.
+  H1ServerConnection(Worker* worker, std::unique_ptr<StreamSocket> sock, ConnectionInfo info,
                      StreamFactory factory, H1Limits limits);
   ~H1ServerConnection() override;
 
   // ResponseEncoder
   void EncodeHeaders(int status, const HeaderMap& headers, bool end_stream) override;
   void EncodeData(const char* data, size_t len, bool end_stream) override;
+  void EncodeTrailers(const HeaderMap& trailers) override;
   size_t BufferedBytes() const override;
   void SetRequestReadEnabled(bool enabled) override;
   void SendContinue() override;
@@ -84,17 +86,20 @@ class H1ServerConnection : public ResponseEncoder,
   // One timer serves every phase of the connection; arming it again replaces the deadline.
   enum class TimerPhase { kNone, kIdle, kHeaders, kBody };
   void ArmTimer(TimerPhase phase);
+  void ScheduleTimer(int64_t now_ms, int64_t ms);
 
   Worker* worker_;
   std::unique_ptr<StreamSocket> sock_;
   event* resume_ev_ = nullptr;
   event* timer_ev_ = nullptr;
   TimerPhase timer_phase_ = TimerPhase::kNone;
+  // When the current phase times out, and when the pending libevent timer fires (0: none).
+  int64_t timer_deadline_ms_ = 0;
+  int64_t timer_fires_ms_ = 0;
   // Bytes of the current request seen (0: waiting for a new request).
   bool request_started_ = false;
   uint64_t requests_served_ = 0;
-  std::string client_ip_;
-  int local_port_;
+  ConnectionInfo info_;
   StreamFactory factory_;
   H1Limits limits_;
 

@@ -6,14 +6,6 @@ namespace sluice::http {
 
 static inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
@@ -81,13 +73,20 @@ static bool ConnectionNames(const HeaderMap& headers, std::string_view name) {
 }
 
 bool IsHopByHop(std::string_view name, const HeaderMap& headers) {
-  static constexpr std::string_view kHopByHop[] = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer",
-      "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"};
-  for (std::string_view h : kHopByHop) {
-    if (EqualsIgnoreCase(name, h)) return true;
+  // By length first: this runs for every header of every request and response, and almost every
+  // name is ruled out without looking at its characters.
+  bool listed = false;
+  switch (name.size()) {
+    case 2: listed = EqualsIgnoreCase(name, "te"); break;
+    case 7: listed = EqualsIgnoreCase(name, "trailer") || EqualsIgnoreCase(name, "upgrade"); break;
+    case 10: listed = EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "keep-alive"); break;
+    case 16: listed = EqualsIgnoreCase(name, "proxy-connection"); break;
+    case 17: listed = EqualsIgnoreCase(name, "transfer-encoding"); break;
+    case 18: listed = EqualsIgnoreCase(name, "proxy-authenticate"); break;
+    case 19: listed = EqualsIgnoreCase(name, "proxy-authorization"); break;
+    default: break;
   }
-  return ConnectionNames(headers, name);
+  return listed || ConnectionNames(headers, name);
 }
 
 }  // namespace sluice::http

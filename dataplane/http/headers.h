@@ -12,7 +12,18 @@ struct Header {
   std::string value;
 };
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Inline: called for every header name the proxy looks at, usually with a size that differs.
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20) || static_cast<unsigned char>((x | 0x20) - 'a') > 'z' - 'a') {
+      return false;
+    }
+  }
+  return true;
+}
 // RFC 9110 token (a valid field name): non-empty, only tchar.
 bool IsToken(std::string_view s);
 std::string ToLower(std::string_view s);
@@ -22,6 +33,9 @@ class HeaderMap {
   void Add(std::string name, std::string value) { headers_.push_back({std::move(name), std::move(value)}); }
   // First value of `name`, or nullptr.
   const std::string* Get(std::string_view name) const;
+  std::string* GetMutable(std::string_view name) {
+    return const_cast<std::string*>(static_cast<const HeaderMap*>(this)->Get(name));
+  }
   // Replaces every `name` header with one.
   void Set(std::string_view name, std::string value);
   // Removes every `name` header; returns how many were removed.

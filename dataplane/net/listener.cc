@@ -34,11 +34,11 @@ absl::Status ParseSocketAddress(const std::string& address, sockaddr_storage* ou
 
 absl::StatusOr<std::unique_ptr<ProxyListener>> ProxyListener::Bind(Worker* worker,
                                                                    const std::string& address,
-                                                                   http::H1Limits limits) {
+                                                                   http::ServerOptions options) {
   sockaddr_storage ss;
   int len = 0;
   if (auto s = ParseSocketAddress(address, &ss, &len); !s.ok()) return s;
-  auto l = std::unique_ptr<ProxyListener>(new ProxyListener(worker, limits));
+  auto l = std::unique_ptr<ProxyListener>(new ProxyListener(worker, options));
   l->listener_ = evconnlistener_new_bind(worker->base(), &OnAccept, l.get(),
                                          LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE,
                                          1024,
@@ -56,6 +56,13 @@ absl::StatusOr<std::unique_ptr<ProxyListener>> ProxyListener::Bind(Worker* worke
                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   return l;
 }
+
+ProxyListener::ProxyListener(Worker* worker, http::ServerOptions options)
+    : worker_(worker),
+      options_(options),
+      factory_([worker](http::ResponseEncoder* enc) {
+        return std::make_unique<ProxyStream>(worker, enc);
+      }) {}
 
 ProxyListener::~ProxyListener() {
   if (listener_ != nullptr) evconnlistener_free(listener_);
@@ -83,10 +90,8 @@ void ProxyListener::OnAccept(evconnlistener*, evutil_socket_t fd, sockaddr* addr
     return;
   }
   // The connection owns itself and is destroyed (deferred) when it closes.
-  new http::H1ServerConnection(
-      worker, fd, ip, self->port_,
-      [worker](http::ResponseEncoder* enc) { return std::make_unique<ProxyStream>(worker, enc); },
-      self->limits_);
+  http::ConnectionStarter::Start(worker, fd, http::ConnectionInfo{ip, self->port_, false},
+                                 self->factory_, self->options_);
 }
 
 void ProxyListener::OnError(evconnlistener*, void*) {

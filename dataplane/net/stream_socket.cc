@@ -2,12 +2,15 @@
 
 #include <arpa/inet.h>
 #include <event2/dns.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -75,6 +78,124 @@ StreamSocket::~StreamSocket() {
   Close();
   evbuffer_free(input_);
   evbuffer_free(output_);
+  if (tls_out_ != nullptr) evbuffer_free(tls_out_);
+}
+
+void StreamSocket::StartTls(SSL* ssl) {
+  ssl_ = ssl;
+  tls_out_ = evbuffer_new();
+  // Memory BIOs: OpenSSL never touches the descriptor, so reads and writes keep our batching.
+  SSL_set_bio(ssl_, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+  if (!SSL_is_server(ssl_) && connected_) {
+    bool got = false, peer_closed = false;
+    TlsDecrypt(&got, &peer_closed);  // sends the ClientHello
+  }
+}
+
+void StreamSocket::DrainTlsOutput() {
+  BIO* wbio = SSL_get_wbio(ssl_);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(wbio, &data);
+  if (n > 0) {
+    evbuffer_add(tls_out_, data, static_cast<size_t>(n));
+    (void)BIO_reset(wbio);
+  }
+}
+
+void StreamSocket::TlsFail() {
+  unsigned long e = ERR_get_error();
+  if (e != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    tls_error_ = buf;
+  } else {
+    tls_error_ = "TLS protocol error";
+  }
+  long verify = SSL_get_verify_result(ssl_);
+  if (verify != X509_V_OK) {
+    tls_error_ += ": ";
+    tls_error_ += X509_verify_cert_error_string(verify);
+  }
+  ERR_clear_error();
+  // The alert OpenSSL queued tells the peer why; send it without waiting.
+  DrainTlsOutput();
+  while (evbuffer_get_length(tls_out_) > 0) {
+    evbuffer_iovec v;
+    if (evbuffer_peek(tls_out_, -1, nullptr, &v, 1) < 1) break;
+    ssize_t n = send(fd_, v.iov_base, v.iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n <= 0) break;
+    evbuffer_drain(tls_out_, static_cast<size_t>(n));
+  }
+  evbuffer_drain(tls_out_, evbuffer_get_length(tls_out_));
+  event_del(read_ev_);
+  callbacks_->OnClosed(EPROTO);
+}
+
+bool StreamSocket::TlsDecrypt(bool* got_data, bool* peer_closed) {
+  ERR_clear_error();
+  if (!tls_established_) {
+    int r = SSL_do_handshake(ssl_);
+    if (r != 1) {
+      int e = SSL_get_error(ssl_, r);
+      if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+        TlsFail();
+        return false;
+      }
+      DrainTlsOutput();
+      if (evbuffer_get_length(tls_out_) > 0) ScheduleFlush();
+      return true;
+    }
+    tls_established_ = true;
+    DrainTlsOutput();
+    callbacks_->OnTlsEstablished();
+    if (closed_) return false;
+    // Plaintext queued while the handshake ran (a client's request) can go now.
+    ScheduleFlush();
+  }
+  for (;;) {
+    evbuffer_iovec vec;
+    if (evbuffer_reserve_space(input_, kReadChunk, &vec, 1) < 1) break;
+    int n = SSL_read(ssl_, vec.iov_base, static_cast<int>(vec.iov_len));
+    if (n > 0) {
+      vec.iov_len = static_cast<size_t>(n);
+      evbuffer_commit_space(input_, &vec, 1);
+      *got_data = true;
+      continue;
+    }
+    evbuffer_commit_space(input_, &vec, 0);
+    int e = SSL_get_error(ssl_, n);
+    if (e == SSL_ERROR_WANT_READ) break;
+    if (e == SSL_ERROR_ZERO_RETURN) {
+      *peer_closed = true;
+      break;
+    }
+    TlsFail();
+    return false;
+  }
+  // Post-handshake messages (session tickets, key updates) and alerts.
+  DrainTlsOutput();
+  if (evbuffer_get_length(tls_out_) > 0) ScheduleFlush();
+  return true;
+}
+
+void StreamSocket::TlsEncrypt() {
+  // Up to one full record per SSL_write: small pieces (a head, then a body) would each become a
+  // record of their own otherwise.
+  constexpr size_t kRecord = 16 * 1024;
+  ERR_clear_error();
+  while (evbuffer_get_length(output_) > 0) {
+    size_t take = std::min(evbuffer_get_length(output_), kRecord);
+    const unsigned char* data = evbuffer_pullup(output_, static_cast<ev_ssize_t>(take));
+    int n = SSL_write(ssl_, data, static_cast<int>(take));
+    if (n <= 0) {
+      // A memory BIO never blocks: this is a broken session. The read side reports the failure.
+      ERR_clear_error();
+      evbuffer_drain(output_, evbuffer_get_length(output_));
+      break;
+    }
+    evbuffer_drain(output_, static_cast<size_t>(n));
+  }
+  DrainTlsOutput();
 }
 
 void StreamSocket::OnResolved(int result, evutil_addrinfo* res, void* arg) {
@@ -143,8 +264,12 @@ void StreamSocket::FinishConnect() {
   }
   connected_ = true;
   if (read_enabled_) event_add(read_ev_, nullptr);
+  if (ssl_ != nullptr) {
+    bool got = false, peer_closed = false;
+    if (!TlsDecrypt(&got, &peer_closed)) return;  // sends the ClientHello
+  }
   callbacks_->OnConnected(0);
-  if (!closed_ && evbuffer_get_length(output_) > 0) Flush();
+  if (!closed_ && BufferedOutput() > 0) Flush();
 }
 
 void StreamSocket::Write(const void* data, size_t len) {
@@ -162,9 +287,11 @@ void StreamSocket::ScheduleFlush() {
 void StreamSocket::Flush() {
   flush_queued_ = false;
   if (closed_ || !connected_) return;
-  size_t before = evbuffer_get_length(output_);
-  while (evbuffer_get_length(output_) > 0) {
-    int n = evbuffer_write(output_, fd_);
+  size_t before = BufferedOutput();
+  if (ssl_ != nullptr && tls_established_) TlsEncrypt();
+  evbuffer* out = wire_out();
+  while (evbuffer_get_length(out) > 0) {
+    int n = evbuffer_write(out, fd_);
     if (n > 0) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!write_pending_) {
@@ -175,10 +302,10 @@ void StreamSocket::Flush() {
     }
     if (n < 0 && errno == EINTR) continue;
     // EPIPE, ECONNRESET...: the read side reports the close; stop writing.
-    evbuffer_drain(output_, evbuffer_get_length(output_));
+    evbuffer_drain(out, evbuffer_get_length(out));
     break;
   }
-  size_t after = evbuffer_get_length(output_);
+  size_t after = BufferedOutput();
   if (after > kLowWatermark) above_watermark_ = true;
   if (after < before && after <= kLowWatermark) {
     above_watermark_ = false;
@@ -212,6 +339,31 @@ void StreamSocket::OnReadEvent(evutil_socket_t, short, void* arg) {
 }
 
 void StreamSocket::HandleRead() {
+  if (ssl_ != nullptr) {
+    char buf[kReadChunk];
+    ssize_t n = read(fd_, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      int err = errno;
+      event_del(read_ev_);
+      callbacks_->OnClosed(err);
+      return;
+    }
+    if (n == 0) {
+      event_del(read_ev_);
+      callbacks_->OnClosed(0);
+      return;
+    }
+    BIO_write(SSL_get_rbio(ssl_), buf, static_cast<int>(n));
+    bool got = false, peer_closed = false;
+    if (!TlsDecrypt(&got, &peer_closed)) return;
+    if (got) callbacks_->OnReadable();
+    if (peer_closed && !closed_) {
+      event_del(read_ev_);
+      callbacks_->OnClosed(0);
+    }
+    return;
+  }
   evbuffer_iovec vec[2];
   int nvec = evbuffer_reserve_space(input_, kReadChunk, vec, 2);
   if (nvec <= 0) return;
@@ -257,6 +409,23 @@ void StreamSocket::Close() {
   if (write_ev_ != nullptr) event_free(write_ev_);
   if (error_ev_ != nullptr) event_free(error_ev_);
   read_ev_ = write_ev_ = error_ev_ = nullptr;
+  if (ssl_ != nullptr) {
+    if (tls_established_ && fd_ >= 0) {
+      // close_notify, best effort: a peer waiting for it should not see a truncation.
+      ERR_clear_error();
+      SSL_shutdown(ssl_);
+      ERR_clear_error();
+      BIO* wbio = SSL_get_wbio(ssl_);
+      char* data = nullptr;
+      long n = BIO_get_mem_data(wbio, &data);
+      if (n > 0 && evbuffer_get_length(tls_out_) == 0) {
+        ssize_t sent = send(fd_, data, static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)sent;
+      }
+    }
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0) evutil_closesocket(fd_);
   fd_ = -1;
 }

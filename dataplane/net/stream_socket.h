@@ -17,6 +17,7 @@
 #include "dataplane/net/worker.h"
 
 struct evdns_getaddrinfo_request;
+typedef struct ssl_st SSL;
 
 namespace sluice {
 
@@ -34,6 +35,9 @@ class StreamSocket {
     // For Connect(): the connection is up (error 0) or failed (errno value, or -1 for a name
     // that did not resolve).
     virtual void OnConnected(int error) {}
+    // StartTls(): the handshake finished (ALPN and the peer's certificate are known). A failed
+    // handshake reports OnClosed(EPROTO) instead, with tls_error() saying why.
+    virtual void OnTlsEstablished() {}
   };
 
   static constexpr size_t kLowWatermark = 64 * 1024;
@@ -57,10 +61,22 @@ class StreamSocket {
   void Write(const void* data, size_t len);
   // Call after adding to output() directly.
   void ScheduleFlush();
-  size_t BufferedOutput() const { return evbuffer_get_length(output_); }
+  size_t BufferedOutput() const {
+    return evbuffer_get_length(output_) + (tls_out_ != nullptr ? evbuffer_get_length(tls_out_) : 0);
+  }
 
   void SetReadEnabled(bool enabled);
   bool read_enabled() const { return read_enabled_; }
+
+  // Wraps the byte stream in TLS from now on. Takes ownership of `ssl`, which the caller has put
+  // in connect or accept state and configured (SNI, verification, ALPN). input() and Write()
+  // carry plaintext; records go through memory BIOs, so the socket I/O (one readv, batched
+  // writev) stays exactly as for cleartext.
+  void StartTls(SSL* ssl);
+  bool tls() const { return ssl_ != nullptr; }
+  bool tls_established() const { return tls_established_; }
+  const SSL* ssl() const { return ssl_; }
+  const std::string& tls_error() const { return tls_error_; }
 
   // Closes the descriptor; pending output is dropped. No callback is called afterwards.
   void Close();
@@ -77,6 +93,14 @@ class StreamSocket {
   void StartConnect(const sockaddr* addr, socklen_t len);
   void FinishConnect();
   void HandleRead();
+  // TLS: moves ciphertext in/out of the memory BIOs and decrypts into input_. Returns false when
+  // the connection failed (OnClosed was called).
+  bool TlsDecrypt(bool* got_data, bool* peer_closed);
+  void TlsEncrypt();
+  void TlsFail();
+  void DrainTlsOutput();
+  // The buffer that goes to the socket: output_ for cleartext, the records for TLS.
+  evbuffer* wire_out() { return ssl_ != nullptr ? tls_out_ : output_; }
 
   Worker* worker_;
   Callbacks* callbacks_;
@@ -96,6 +120,11 @@ class StreamSocket {
   bool above_watermark_ = false;
   bool flush_queued_ = false;
   bool closed_ = false;
+
+  SSL* ssl_ = nullptr;
+  evbuffer* tls_out_ = nullptr;
+  bool tls_established_ = false;
+  std::string tls_error_;
 
   friend class Worker;
 };

@@ -161,6 +161,7 @@ void ProxyStream::StartUpstream() {
     target_port_ = service_->port;
   }
   if (head_.expect_continue) encoder_->SendContinue();
+  BuildUpstreamRequest();
   state_ = State::kConnecting;
   ConnectUpstream(false);
 }
@@ -168,16 +169,10 @@ void ProxyStream::StartUpstream() {
 void ProxyStream::ConnectUpstream(bool fresh) {
   UpstreamTimeouts t{service_->connect_timeout_ms, service_->read_timeout_ms,
                      service_->write_timeout_ms};
-  if (fresh) {
-    upstream_ = new UpstreamConnection(worker_, &worker_->pool(),
-                                       absl::StrCat(target_host_, ":", target_port_), target_host_,
-                                       target_port_);
-    upstream_->Connect(this, t);
-  } else {
-    upstream_ = worker_->pool().Acquire(target_host_, target_port_, this, t);
-  }
-  upstream_->ExpectHeadResponse(head_.method == "HEAD");
-  if (upstream_->connected()) SendRequestHead();
+  UpstreamPeer peer{target_host_, target_port_, service_->upstream_protocol,
+                    service_->upstream_tls.get()};
+  upstream_ = worker_->pool().Acquire(peer, this, t, fresh);
+  if (upstream_->ready()) SendRequestHead();
 }
 
 void ProxyStream::OnUpstreamConnected() {
@@ -207,72 +202,120 @@ std::string ProxyStream::UpstreamPath() const {
   return out;
 }
 
-void ProxyStream::SendRequestHead() {
-  state_ = State::kProxying;
-  std::string out;
-  out.reserve(1024);
-  out.append(head_.method).append(" ").append(UpstreamPath()).append(" HTTP/1.1\r\n");
-  const std::string* client_host = head_.headers.Get("host");
-  out.append("Host: ");
-  if (route_->preserve_host && client_host != nullptr) {
-    out.append(*client_host);
-  } else {
-    out.append(service_->host_header);
+void ProxyStream::BuildUpstreamRequest() {
+  UpstreamRequest& r = upstream_request_;
+  r.method = head_.method;
+  r.path = UpstreamPath();
+  // The client's fields are filtered in place: no copy of the ones that pass.
+  r.headers = std::move(head_.headers);
+  upstream_request_built_ = true;
+  std::vector<http::Header>& fields = r.headers.mutable_all();
+  // Fields that Connection names are hop-by-hop too. Collected first, since the list is
+  // compacted as it is walked (rare: clients seldom send Connection with names).
+  http::HeaderMap connection_fields;
+  for (const http::Header& f : fields) {
+    if (http::EqualsIgnoreCase(f.name, "connection")) connection_fields.Add(f.name, f.value);
   }
-  out.append("\r\n");
-  const std::string* xff = nullptr;
-  const std::string* via = nullptr;
-  for (const http::Header& h : head_.headers.all()) {
-    std::string_view n = h.name;
-    if (http::IsHopByHop(n, head_.headers) || http::EqualsIgnoreCase(n, "host") ||
-        http::EqualsIgnoreCase(n, "content-length") || http::EqualsIgnoreCase(n, "expect") ||
-        http::EqualsIgnoreCase(n, "x-request-id") ||
+  std::string client_host, xff, via;
+  bool has_client_host = false, has_xff = false, has_via = false;
+  size_t kept = 0;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    http::Header& f = fields[i];
+    std::string_view n = f.name;
+    if (http::EqualsIgnoreCase(n, "host")) {
+      if (!has_client_host) client_host = std::move(f.value);
+      has_client_host = true;
+      continue;
+    }
+    if (http::EqualsIgnoreCase(n, "te")) {
+      // Only "trailers" may cross into HTTP/2 (RFC 9113 §8.2.2); gRPC servers require it.
+      for (std::string_view v = f.value; !v.empty();) {
+        size_t comma = v.find(',');
+        std::string_view token = v.substr(0, comma);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+        if (http::EqualsIgnoreCase(token, "trailers")) r.te_trailers = true;
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
+      continue;
+    }
+    if (http::IsHopByHop(n, connection_fields) || http::EqualsIgnoreCase(n, "content-length") ||
+        http::EqualsIgnoreCase(n, "expect") || http::EqualsIgnoreCase(n, "x-request-id") ||
         http::EqualsIgnoreCase(n, "x-forwarded-proto") ||
         http::EqualsIgnoreCase(n, "x-forwarded-host") ||
         http::EqualsIgnoreCase(n, "x-forwarded-port") || http::EqualsIgnoreCase(n, "x-real-ip")) {
       continue;
     }
     if (http::EqualsIgnoreCase(n, "x-forwarded-for")) {
-      xff = &h.value;
+      if (has_xff) {
+        xff.append(", ").append(f.value);
+      } else {
+        xff = std::move(f.value);
+      }
+      has_xff = true;
       continue;
     }
     if (http::EqualsIgnoreCase(n, "via")) {
-      via = &h.value;
+      if (has_via) {
+        via.append(", ").append(f.value);
+      } else {
+        via = std::move(f.value);
+      }
+      has_via = true;
       continue;
     }
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
+    if (kept != i) fields[kept] = std::move(f);
+    ++kept;
   }
-  out.append("X-Request-Id: ").append(request_id_).append("\r\n");
-  out.append("X-Forwarded-For: ");
-  if (xff != nullptr) out.append(*xff).append(", ");
-  out.append(head_.client_ip).append("\r\n");
-  out.append("X-Real-IP: ").append(head_.client_ip).append("\r\n");
-  out.append("X-Forwarded-Proto: ").append(head_.tls ? "https" : "http").append("\r\n");
-  if (client_host != nullptr) out.append("X-Forwarded-Host: ").append(*client_host).append("\r\n");
-  out.append("X-Forwarded-Port: ").append(std::to_string(head_.local_port)).append("\r\n");
-  out.append("Via: ");
-  if (via != nullptr) out.append(*via).append(", ");
-  out.append(kVia).append("\r\n");
+  fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(kept), fields.end());
+  fields.reserve(kept + 7);
+  r.headers.Add("X-Request-Id", request_id_);
+  if (has_xff) xff.append(", ");
+  xff.append(head_.client_ip);
+  r.headers.Add("X-Forwarded-For", std::move(xff));
+  r.headers.Add("X-Real-IP", head_.client_ip);
+  r.headers.Add("X-Forwarded-Proto", head_.tls ? "https" : "http");
+  if (has_client_host) r.headers.Add("X-Forwarded-Host", client_host);
+  r.headers.Add("X-Forwarded-Port", std::to_string(head_.local_port));
+  if (has_via) via.append(", ");
+  via.append(kVia);
+  r.headers.Add("Via", std::move(via));
+  if (route_->preserve_host && has_client_host) {
+    r.authority = std::move(client_host);
+  } else {
+    r.authority = service_->host_header;
+  }
   if (head_.chunked) {
-    out.append("Transfer-Encoding: chunked\r\n");
+    r.body = UpstreamRequest::Body::kUnknown;
   } else if (head_.has_body || head_.method == "POST" || head_.method == "PUT" ||
              head_.method == "PATCH") {
-    out.append("Content-Length: ").append(std::to_string(head_.content_length)).append("\r\n");
+    r.body = UpstreamRequest::Body::kLength;
+    r.content_length = head_.content_length;
+  } else {
+    r.body = UpstreamRequest::Body::kNone;
   }
-  out.append("\r\n");
-  upstream_->Write(out.data(), out.size());
-  if (pending_body_ != nullptr && evbuffer_get_length(pending_body_) > 0) {
-    size_t len = evbuffer_get_length(pending_body_);
-    const char* data = reinterpret_cast<const char*>(evbuffer_pullup(pending_body_, -1));
-    WriteBody(data, len);
-    evbuffer_drain(pending_body_, len);
-  }
-  if (request_complete_) FinishRequestBody();
 }
 
-void ProxyStream::WriteBody(const char* data, size_t len) {
-  if (len == 0) return;
-  if (replayable_) {
+void ProxyStream::SendRequestHead() {
+  state_ = State::kProxying;
+  size_t pending = pending_body_ == nullptr ? 0 : evbuffer_get_length(pending_body_);
+  bool end_stream = request_complete_ && pending == 0;
+  upstream_->SendHeaders(upstream_request_, end_stream);
+  if (end_stream) {
+    request_sent_ = true;
+    return;
+  }
+  if (pending > 0) {
+    const char* data = reinterpret_cast<const char*>(evbuffer_pullup(pending_body_, -1));
+    WriteBody(data, pending, request_complete_);
+    evbuffer_drain(pending_body_, pending);
+  }
+}
+
+void ProxyStream::WriteBody(const char* data, size_t len, bool end_stream) {
+  if (len == 0 && !end_stream) return;
+  if (replayable_ && len > 0) {
     if (replay_body_ == nullptr) replay_body_ = evbuffer_new();
     if (evbuffer_get_length(replay_body_) + len <= kMaxReplayBody) {
       evbuffer_add(replay_body_, data, len);
@@ -282,15 +325,8 @@ void ProxyStream::WriteBody(const char* data, size_t len) {
       replay_body_ = nullptr;
     }
   }
-  if (head_.chunked) {
-    char size_line[32];
-    int n = snprintf(size_line, sizeof size_line, "%zx\r\n", len);
-    upstream_->Write(size_line, static_cast<size_t>(n));
-    upstream_->Write(data, len);
-    upstream_->Write("\r\n", 2);
-  } else {
-    upstream_->Write(data, len);
-  }
+  if (end_stream) request_sent_ = true;
+  upstream_->SendData(data, len, end_stream);
   if (upstream_->BufferedBytes() > kMaxBufferedRequestBody && !downstream_paused_) {
     downstream_paused_ = true;
     encoder_->SetRequestReadEnabled(false);
@@ -300,8 +336,7 @@ void ProxyStream::WriteBody(const char* data, size_t len) {
 void ProxyStream::FinishRequestBody() {
   if (request_sent_) return;
   request_sent_ = true;
-  if (head_.chunked) upstream_->Write("0\r\n\r\n", 5);
-  upstream_->RequestSent();
+  upstream_->SendData(nullptr, 0, true);
 }
 
 void ProxyStream::SendBodyTooLarge() {
@@ -325,7 +360,7 @@ void ProxyStream::DecodeData(const char* data, size_t len) {
     return;
   }
   if (state_ == State::kProxying && upstream_ != nullptr) {
-    WriteBody(data, len);
+    WriteBody(data, len, false);
     return;
   }
   if (pending_body_ == nullptr) pending_body_ = evbuffer_new();
@@ -349,7 +384,7 @@ void ProxyStream::OnUpstreamDrained() {
   }
 }
 
-void ProxyStream::OnUpstreamHeaders(int status, http::HeaderMap headers) {
+void ProxyStream::OnUpstreamHeaders(int status, http::HeaderMap headers, bool end_stream) {
   response_started_ = true;
   http::HeaderMap out;
   for (http::Header& h : headers.mutable_all()) {
@@ -361,7 +396,10 @@ void ProxyStream::OnUpstreamHeaders(int status, http::HeaderMap headers) {
   out.Add("Via", upstream_via != nullptr ? absl::StrCat(*upstream_via, ", ", Sv(kVia))
                                          : std::string(kVia));
   if (out.Get("x-request-id") == nullptr) out.Add("X-Request-Id", request_id_);
-  encoder_->EncodeHeaders(status, out, false);
+  // A head-only HTTP/2 response stays one HEADERS frame downstream: gRPC clients read the
+  // grpc-status of a "trailers-only" response from it, and only from it.
+  response_ended_with_head_ = end_stream;
+  encoder_->EncodeHeaders(status, out, end_stream);
 }
 
 void ProxyStream::OnUpstreamData(const char* data, size_t len) {
@@ -381,26 +419,38 @@ void ProxyStream::OnDownstreamDrained() {
   }
 }
 
+void ProxyStream::OnUpstreamTrailers(http::HeaderMap trailers) {
+  response_trailers_ = std::move(trailers);
+  has_response_trailers_ = true;
+}
+
 void ProxyStream::OnUpstreamComplete() {
   if (!request_sent_ || !request_complete_) {
-    // The upstream answered before taking the whole request: the connection cannot be reused.
+    // The upstream answered before taking the whole request: the connection (HTTP/1.1) or the
+    // stream (HTTP/2) cannot be reused.
     upstream_->Abort();
   } else {
     upstream_->Release();
   }
   upstream_ = nullptr;
   state_ = State::kDone;
+  if (response_ended_with_head_) return;
   // After this call the encoder may destroy this stream (deferred).
-  encoder_->EncodeData(nullptr, 0, true);
+  if (has_response_trailers_) {
+    encoder_->EncodeTrailers(response_trailers_);
+  } else {
+    encoder_->EncodeData(nullptr, 0, true);
+  }
 }
 
 void ProxyStream::OnUpstreamError(UpstreamError error) {
-  UpstreamConnection* failed = upstream_;
+  UpstreamStream* failed = upstream_;
   upstream_ = nullptr;
   if (state_ == State::kDone) return;
-  // A pooled keep-alive connection the upstream had already closed: try once more on a new one,
-  // if nothing of the response arrived and the body sent so far can be replayed.
-  if (error == UpstreamError::kReset && failed != nullptr && failed->reused() &&
+  // A pooled keep-alive connection the upstream had already closed, or an HTTP/2 stream it
+  // refused: try once more on another connection, if nothing of the response arrived and the
+  // body sent so far can be replayed.
+  if (error == UpstreamError::kReset && failed != nullptr && failed->safe_to_retry() &&
       !response_started_ && !retried_stale_ && replayable_) {
     retried_stale_ = true;
     request_sent_ = false;
@@ -439,6 +489,16 @@ void ProxyStream::OnUpstreamError(UpstreamError error) {
                                      " sent an invalid HTTP response"),
                         nullptr);
       return;
+    case UpstreamError::kTls: {
+      std::string_view detail = failed != nullptr ? failed->error_detail() : std::string_view();
+      SendLocalResponse(502, "upstream_tls_error",
+                        absl::StrCat("TLS with the upstream ", target_host_, ":", target_port_,
+                                     " failed", detail.empty() ? "" : ": ", Sv(detail),
+                                     " (check the service's ca_certificates, tls_verify and "
+                                     "client_certificate)"),
+                        nullptr);
+      return;
+    }
     case UpstreamError::kConnectFailed:
     case UpstreamError::kReset:
       SendLocalResponse(502, "upstream_unavailable",

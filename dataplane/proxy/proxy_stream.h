@@ -10,7 +10,7 @@
 #include "dataplane/http/codec.h"
 #include "dataplane/net/worker.h"
 #include "dataplane/plugins/plugin.h"
-#include "dataplane/upstream/upstream_connection.h"
+#include "dataplane/upstream/upstream_stream.h"
 
 namespace sluice {
 
@@ -30,8 +30,9 @@ class ProxyStream final : public http::StreamHandler,
 
   // UpstreamHandler
   void OnUpstreamConnected() override;
-  void OnUpstreamHeaders(int status, http::HeaderMap headers) override;
+  void OnUpstreamHeaders(int status, http::HeaderMap headers, bool end_stream) override;
   void OnUpstreamData(const char* data, size_t len) override;
+  void OnUpstreamTrailers(http::HeaderMap trailers) override;
   void OnUpstreamComplete() override;
   void OnUpstreamError(UpstreamError error) override;
   void OnUpstreamDrained() override;
@@ -39,7 +40,10 @@ class ProxyStream final : public http::StreamHandler,
   // plugins::RequestContext
   std::string_view method() const override { return head_.method; }
   std::string_view target() const override { return head_.target; }
-  http::HeaderMap& request_headers() override { return head_.headers; }
+  // Once the upstream phase starts, the headers live on in the upstream request.
+  http::HeaderMap& request_headers() override {
+    return upstream_request_built_ ? upstream_request_.headers : head_.headers;
+  }
   void RemoveQueryParam(std::string_view name) override;
   std::string_view request_id() const override { return request_id_; }
   const plugins::ConsumerInfo* consumer() const override { return consumer_; }
@@ -55,9 +59,10 @@ class ProxyStream final : public http::StreamHandler,
 
   void RunAccessPhase();
   void StartUpstream();
+  void BuildUpstreamRequest();
   void ConnectUpstream(bool fresh);
   void SendRequestHead();
-  void WriteBody(const char* data, size_t len);
+  void WriteBody(const char* data, size_t len, bool end_stream);
   void FinishRequestBody();
   std::string UpstreamPath() const;
   void SendBodyTooLarge();
@@ -78,7 +83,14 @@ class ProxyStream final : public http::StreamHandler,
 
   std::string target_host_;
   int target_port_ = 0;
-  UpstreamConnection* upstream_ = nullptr;
+  UpstreamRequest upstream_request_;
+  bool upstream_request_built_ = false;
+  UpstreamStream* upstream_ = nullptr;
+  // Trailers of the response, sent when it completes.
+  http::HeaderMap response_trailers_;
+  bool has_response_trailers_ = false;
+  // The response head was the whole response (sent with end of stream).
+  bool response_ended_with_head_ = false;
   bool retried_stale_ = false;
   // Request body received before the upstream was ready.
   evbuffer* pending_body_ = nullptr;

@@ -78,7 +78,112 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
     }
   }
   std::stable_sort(table->entries_.begin(), table->entries_.end(), EntryBefore);
+  for (uint32_t i = 0; i < table->entries_.size(); ++i) {
+    const Entry& e = table->entries_[i];
+    for (const std::string& h : e.route->exact_hosts) AddToGroup(&table->by_host_[h], e, i);
+    if (e.route->exact_hosts.empty() || !e.route->wildcard_hosts.empty()) {
+      AddToGroup(&table->any_host_, e, i);
+    }
+  }
+  for (auto& [host, g] : table->by_host_) FinishGroup(&g, table->entries_);
+  FinishGroup(&table->any_host_, table->entries_);
   return table;
+}
+
+void RouteTable::AddToGroup(Group* g, const Entry& e, uint32_t position) {
+  switch (e.path_kind) {
+    case PathKind::kNone: g->pathless.push_back(position); break;
+    case PathKind::kExact: g->exact[e.path].push_back(position); break;
+    case PathKind::kPrefix: g->prefix[e.path].push_back(position); break;
+    case PathKind::kRegex: g->regexes.push_back(position); break;
+  }
+}
+
+void RouteTable::FinishGroup(Group* g, const std::vector<Entry>& entries) {
+  for (const auto& [prefix, list] : g->prefix) g->prefix_lengths.push_back(prefix.size());
+  std::sort(g->prefix_lengths.begin(), g->prefix_lengths.end());
+  g->prefix_lengths.erase(std::unique(g->prefix_lengths.begin(), g->prefix_lengths.end()),
+                          g->prefix_lengths.end());
+  // One pass of an RE2::Set finds every regex that matches; a short list is as fast scanned.
+  if (g->regexes.size() < 8) return;
+  re2::RE2::Options opts;
+  opts.set_log_errors(false);
+  opts.set_max_mem(64 << 20);
+  auto set = std::make_unique<re2::RE2::Set>(opts, re2::RE2::ANCHOR_START);
+  for (uint32_t pos : g->regexes) {
+    // The compiled regex is "^(?:pattern)"; the set anchors at the start itself.
+    if (set->Add(entries[pos].regex->pattern(), nullptr) < 0) return;
+  }
+  if (set->Compile()) g->regex_set = std::move(set);
+}
+
+bool RouteTable::Matches(uint32_t position, const MatchInput& in, size_t* strip) const {
+  const Entry& e = entries_[position];
+  *strip = 0;
+  switch (e.path_kind) {
+    case PathKind::kNone:
+      break;
+    case PathKind::kExact:
+      if (in.path != e.path) return false;
+      break;
+    case PathKind::kPrefix:
+      if (in.path.size() < e.path.size() || in.path.compare(0, e.path.size(), e.path) != 0)
+        return false;
+      *strip = e.path.size();
+      break;
+    case PathKind::kRegex:
+      if (!re2::RE2::PartialMatch(re2::StringPiece(in.path.data(), in.path.size()), *e.regex))
+        return false;
+      break;
+  }
+  return MatchesHostMethodHeaders(*e.route, in);
+}
+
+void RouteTable::Search(const Group& g, const MatchInput& in, uint32_t* best,
+                        size_t* best_strip) const {
+  // Candidates of each list are in precedence order: the first that matches is the list's best,
+  // and nothing at or after the best so far can win.
+  auto scan = [&](const std::vector<uint32_t>& list) {
+    for (uint32_t pos : list) {
+      if (pos >= *best) return;
+      size_t strip;
+      if (Matches(pos, in, &strip)) {
+        *best = pos;
+        *best_strip = strip;
+        return;
+      }
+    }
+  };
+  if (!g.exact.empty()) {
+    if (auto it = g.exact.find(Sv(in.path)); it != g.exact.end()) scan(it->second);
+  }
+  for (size_t len : g.prefix_lengths) {
+    if (len > in.path.size()) break;
+    if (auto it = g.prefix.find(Sv(in.path.substr(0, len))); it != g.prefix.end()) scan(it->second);
+  }
+  scan(g.pathless);
+  if (g.regexes.empty() || g.regexes.front() >= *best) return;
+  if (g.regex_set != nullptr) {
+    thread_local std::vector<int> hits;
+    re2::RE2::Set::ErrorInfo error;
+    if (g.regex_set->Match(re2::StringPiece(in.path.data(), in.path.size()), &hits, &error)) {
+      // Set indices follow `regexes`, which is in precedence order.
+      std::sort(hits.begin(), hits.end());
+      for (int h : hits) {
+        uint32_t pos = g.regexes[static_cast<size_t>(h)];
+        if (pos >= *best) break;
+        if (MatchesHostMethodHeaders(*entries_[pos].route, in)) {
+          *best = pos;
+          *best_strip = 0;
+          break;
+        }
+      }
+      return;
+    }
+    if (error.kind == re2::RE2::Set::kNoError) return;  // no regex matches
+    // Out of memory for the DFA: fall back to one regex at a time.
+  }
+  scan(g.regexes);
 }
 
 bool RouteTable::EntryBefore(const Entry& a, const Entry& b) {
@@ -146,29 +251,29 @@ bool RouteTable::MatchesHostMethodHeaders(const CompiledRoute& r, const MatchInp
   return true;
 }
 
-RouteMatch RouteTable::Match(const MatchInput& in) const {
-  for (const Entry& e : entries_) {
-    size_t strip = 0;
-    switch (e.path_kind) {
-      case PathKind::kNone:
-        break;
-      case PathKind::kExact:
-        if (in.path != e.path) continue;
-        break;
-      case PathKind::kPrefix:
-        if (in.path.size() < e.path.size() || in.path.compare(0, e.path.size(), e.path) != 0)
-          continue;
-        strip = e.path.size();
-        break;
-      case PathKind::kRegex:
-        if (!re2::RE2::PartialMatch(re2::StringPiece(in.path.data(), in.path.size()), *e.regex))
-          continue;
-        break;
-    }
-    if (!MatchesHostMethodHeaders(*e.route, in)) continue;
-    return RouteMatch{e.route, strip};
+RouteMatch RouteTable::MatchByScan(const MatchInput& in) const {
+  for (uint32_t i = 0; i < entries_.size(); ++i) {
+    size_t strip;
+    if (Matches(i, in, &strip)) return RouteMatch{entries_[i].route, strip};
   }
   return RouteMatch{};
+}
+
+RouteMatch RouteTable::Match(const MatchInput& in) const {
+  uint32_t best = UINT32_MAX;
+  size_t best_strip = 0;
+  if (!by_host_.empty() && !in.host.empty() && in.host.size() <= 255) {
+    char lower[256];
+    for (size_t i = 0; i < in.host.size(); ++i) {
+      char c = in.host[i];
+      lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    auto it = by_host_.find(absl::string_view(lower, in.host.size()));
+    if (it != by_host_.end()) Search(it->second, in, &best, &best_strip);
+  }
+  Search(any_host_, in, &best, &best_strip);
+  if (best == UINT32_MAX) return RouteMatch{};
+  return RouteMatch{entries_[best].route, best_strip};
 }
 
 }  // namespace sluice::router

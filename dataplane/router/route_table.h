@@ -13,9 +13,11 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "dataplane/http/headers.h"
 #include "re2/re2.h"
+#include "re2/set.h"
 #include "sluice/config/v1/config.pb.h"
 
 namespace sluice::router {
@@ -63,6 +65,9 @@ class RouteTable {
 
   // The best route for the request, or route == nullptr.
   RouteMatch Match(const MatchInput& in) const;
+  // The same answer found by trying every route in precedence order: the reference the indexes
+  // of Match() are tested against (tests and fuzzing only; linear in the number of routes).
+  RouteMatch MatchByScan(const MatchInput& in) const;
 
   size_t route_count() const { return routes_.size(); }
 
@@ -77,11 +82,34 @@ class RouteTable {
     int categories;
     bool exact_host;
   };
+  // Entries that can match one kind of request, indexed so that a lookup costs about the same
+  // with 10 routes as with 10,000: exact paths and prefixes by hash (one probe per distinct
+  // prefix length), regexes through one RE2::Set pass. Lists hold entry positions in precedence
+  // order, so a lookup takes the smallest position that fully matches.
+  struct Group {
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> exact;
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> prefix;
+    std::vector<size_t> prefix_lengths;  // distinct, ascending
+    std::vector<uint32_t> pathless;
+    std::vector<uint32_t> regexes;
+    // Over `regexes` (same order); null when there are none or it could not be built.
+    std::unique_ptr<re2::RE2::Set> regex_set;
+  };
+
   static bool EntryBefore(const Entry& a, const Entry& b);
   static bool MatchesHostMethodHeaders(const CompiledRoute& r, const MatchInput& in);
+  static void AddToGroup(Group* g, const Entry& e, uint32_t position);
+  static void FinishGroup(Group* g, const std::vector<Entry>& entries);
+  void Search(const Group& g, const MatchInput& in, uint32_t* best, size_t* best_strip) const;
+  // Checks the path of one entry (and host, method, headers) against the request.
+  bool Matches(uint32_t position, const MatchInput& in, size_t* strip) const;
 
   std::vector<std::unique_ptr<CompiledRoute>> routes_;
   std::vector<Entry> entries_;
+  // Routes with exact hosts, by host (lower case); a route with several hosts is in several.
+  absl::flat_hash_map<std::string, Group> by_host_;
+  // Routes with no host, or wildcard hosts (those also match by pattern at lookup).
+  Group any_host_;
 };
 
 }  // namespace sluice::router

@@ -848,11 +848,12 @@ DataPlane StartDataPlaneAt(const std::string& xds, const std::string& node_id,
   return dp;
 }
 
-MockLlm StartMockLlm() {
+MockLlm StartMockLlm(const std::vector<std::string>& extra_args) {
   MockLlm mock;
   mock.addr = LoopbackAddr(FreePort());
-  mock.process = std::make_unique<Process>("mock-llm", BinDir() + "/sluice-mock-llm",
-                                           std::vector<std::string>{"--listen", mock.addr});
+  std::vector<std::string> args{"--listen", mock.addr};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  mock.process = std::make_unique<Process>("mock-llm", BinDir() + "/sluice-mock-llm", args);
   AwaitReady(*mock.process,
              [&] { return Get(mock.addr, "/_mock/health", {}, Millis(500)).status == 200; },
              "mock LLM GET /_mock/health");

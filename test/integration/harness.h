@@ -196,7 +196,8 @@ DataPlane StartDataPlane(const ControlPlane& cp, const std::string& node_id,
 DataPlane StartDataPlaneAt(const std::string& xds, const std::string& node_id,
                            const std::string& cache_file, int proxy_port = 0,
                            int status_port = 0, const std::vector<std::string>& extra_args = {});
-MockLlm StartMockLlm();
+// `extra_args`: more sluice-mock-llm flags (--openai-key K, --record-requests N...).
+MockLlm StartMockLlm(const std::vector<std::string>& extra_args = {});
 
 int PortOf(const std::string& host_port);
 

@@ -49,7 +49,7 @@ std::string FormatEcho(const EchoedRequest& request) {
   } else {
     absl::StrAppend(&out, "null,\"body_base64\":\"", absl::Base64Escape(Sv(request.body)), "\"");
   }
-  absl::StrAppend(&out, ",\"body_bytes\":", request.body.size(), "}");
+  absl::StrAppend(&out, ",\"body_bytes\":", request.body_bytes.value_or(request.body.size()), "}");
   return out;
 }
 

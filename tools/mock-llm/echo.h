@@ -2,6 +2,7 @@
 // The "recording upstream" side of the mock: echo of what arrived, and fixed-size payloads.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,8 @@ struct EchoedRequest {
   // In arrival order, names as sent.
   std::vector<std::pair<std::string_view, std::string_view>> headers;
   std::string_view body;
+  // The size that arrived when `body` is only a prefix of it; else body.size() is reported.
+  std::optional<size_t> body_bytes;
 };
 
 // {"method","uri","version","headers":{lower-case name: value},"body","body_bytes"}.

@@ -59,6 +59,20 @@ absl::Status ApplyFaultHeader(std::string_view name, std::string_view value, Fau
   } else if (absl::EqualsIgnoreCase(key, "tokens")) {
     if (auto s = ParseBounded(name, value, 0, kMaxCompletionTokens, &v); !s.ok()) return s;
     spec->tokens = v;
+  } else if (absl::EqualsIgnoreCase(key, "tool-call")) {
+    bool valid = !value.empty() && value.size() <= 64;
+    for (char c : value) valid = valid && (absl::ascii_isalnum(c) || c == '_' || c == '-');
+    if (!valid) {
+      return absl::InvalidArgumentError(
+          "header x-mock-tool-call must be a tool name: 1-64 of A-Z a-z 0-9 _ -");
+    }
+    spec->tool_call = std::string(value);
+  } else if (absl::EqualsIgnoreCase(key, "tool-args")) {
+    if (value.empty() || value.size() > kMaxToolArgsBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "header x-mock-tool-args must be a JSON object of 1-", kMaxToolArgsBytes, " bytes"));
+    }
+    spec->tool_args = std::string(value);
   } else if (absl::EqualsIgnoreCase(key, "echo-chunked")) {
     if (auto s = ParseBounded(name, value, 0, 1, &v); !s.ok()) return s;
     spec->echo_chunked = v == 1;

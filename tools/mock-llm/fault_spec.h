@@ -2,6 +2,7 @@
 // Per-request behaviour chosen by x-mock-* request headers. Unknown x-mock-* headers are ignored
 // (they still show up in the echo); a known header with a bad value is a 400, so a typo in a
 // test's number fails loudly instead of silently testing the happy path.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@ namespace sluice::mock_llm {
 
 inline constexpr int64_t kMaxDelayMs = 600'000;
 inline constexpr int64_t kMaxCompletionTokens = 1'000'000;
+inline constexpr size_t kMaxToolArgsBytes = 8192;
 
 struct FaultSpec {
   std::optional<int> status;           // x-mock-status: 200..599, answer with an error body
@@ -25,6 +27,10 @@ struct FaultSpec {
   std::optional<int64_t> drop_after;
   std::optional<int64_t> tokens;       // x-mock-tokens: completion length
   bool echo_chunked = false;           // x-mock-echo-chunked: 1 → echo in several chunks
+  // x-mock-tool-call: answer with a call to this tool (see tool_call.h); 1-64 of [A-Za-z0-9_-].
+  std::string tool_call;
+  // x-mock-tool-args: the call's arguments, a JSON object (checked where it is used).
+  std::string tool_args;
 };
 
 // True for header names this module may care about ("x-mock-" prefix, any case), so callers can

@@ -1,5 +1,6 @@
-// sluice-mock-llm: the OpenAI-compatible mock LLM that integration tests and benchmarks use as
-// their upstream. See mock_server.h for the endpoints and fault_spec.h for the x-mock-* headers.
+// sluice-mock-llm: the mock LLM provider (OpenAI, Anthropic and Azure OpenAI APIs) that
+// integration tests and benchmarks use as their upstream. See README.md, mock_server.h for the
+// endpoints and fault_spec.h for the x-mock-* headers.
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -25,6 +26,14 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:9001",
           "host:port to serve on; port 0 picks a free port (the ready line names it)");
 ABSL_FLAG(std::string, log_level, "info", "debug|info|warn|error; debug logs every request");
 ABSL_FLAG(int, threads, 1, "event loops sharing the port through SO_REUSEPORT");
+ABSL_FLAG(std::string, openai_key, "",
+          "require 'Authorization: Bearer KEY' on the OpenAI endpoints (empty: accept any)");
+ABSL_FLAG(std::string, anthropic_key, "",
+          "require 'x-api-key: KEY' on the Anthropic endpoints (empty: accept any)");
+ABSL_FLAG(std::string, azure_key, "",
+          "require 'api-key: KEY' on the Azure endpoints (empty: accept any)");
+ABSL_FLAG(int, record_requests, 32,
+          "how many recent requests GET /_mock/requests keeps (0: none; benchmarks may want 0)");
 
 namespace {
 
@@ -55,8 +64,10 @@ void StopAllLoops(evutil_socket_t, short, void* arg) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Sluice mock LLM: an OpenAI-compatible upstream for tests and benchmarks.\n"
-      "Usage: sluice-mock-llm [--listen HOST:PORT] [--log-level LEVEL] [--threads N]");
+      "Sluice mock LLM: an OpenAI-, Anthropic- and Azure-compatible upstream for tests and "
+      "benchmarks.\n"
+      "Usage: sluice-mock-llm [--listen HOST:PORT] [--log-level LEVEL] [--threads N]\n"
+      "       [--openai-key K] [--anthropic-key K] [--azure-key K] [--record-requests N]");
   sluice::ParseFlags(argc, argv);
   // A client that hangs up mid-response must not kill the server with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
@@ -90,7 +101,17 @@ int main(int argc, char** argv) {
   // (The changelist's known problem is dup()ed fds, which this server never has.)
   event_config_set_flag(config, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 
-  MockStats stats;
+  const int record_requests = absl::GetFlag(FLAGS_record_requests);
+  if (record_requests < 0 || record_requests > 100000) {
+    fprintf(stderr, "mock-llm: --record-requests must be in [0, 100000]\n");
+    return 2;
+  }
+  sluice::mock_llm::ProviderKeys keys;
+  keys.openai = absl::GetFlag(FLAGS_openai_key);
+  keys.anthropic = absl::GetFlag(FLAGS_anthropic_key);
+  keys.azure = absl::GetFlag(FLAGS_azure_key);
+
+  MockStats stats(static_cast<size_t>(record_requests));
   std::vector<Loop> loops(threads);
   int port = addr->port;
   for (Loop& loop : loops) {
@@ -106,7 +127,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     absl::StatusOr<std::unique_ptr<MockServer>> server =
-        MockServer::Create(loop.base, *listener, &stats);
+        MockServer::Create(loop.base, *listener, &stats, keys);
     if (!server.ok()) {
       fprintf(stderr, "mock-llm: %s\n", std::string(server.status().message()).c_str());
       return 1;

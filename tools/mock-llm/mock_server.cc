@@ -19,6 +19,7 @@
 #include "common/evhttp_method.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "tools/mock-llm/anthropic_response.h"
 #include "tools/mock-llm/deferred_response.h"
 #include "tools/mock-llm/echo.h"
 #include "tools/mock-llm/mock_stats.h"
@@ -35,6 +36,7 @@ struct MockServer::Exchange {
   std::string_view body;
   FaultSpec faults;
   ApiDialect dialect = ApiDialect::kOpenAi;
+  std::optional<ProviderApi> api;
 };
 
 namespace {
@@ -84,16 +86,33 @@ std::string_view QueryParam(std::string_view query, std::string_view name) {
 
 }  // namespace
 
+namespace {
+constexpr std::optional<ProviderApi> kOpenAiApi = ProviderApi::kOpenAi;
+constexpr std::optional<ProviderApi> kAnthropicApi = ProviderApi::kAnthropic;
+constexpr std::optional<ProviderApi> kAzureApi = ProviderApi::kAzure;
+constexpr std::optional<ProviderApi> kNoApi;
+}  // namespace
+
 const MockServer::Endpoint MockServer::kEndpoints[] = {
-    {"/v1/chat/completions", kPost, ApiDialect::kOpenAi, &MockServer::HandleChatCompletions},
-    {"/v1/embeddings", kPost, ApiDialect::kOpenAi, &MockServer::HandleEmbeddings},
-    {"/v1/models", kGet, ApiDialect::kOpenAi, &MockServer::HandleModelList},
-    {"/v1/models/*", kGet, ApiDialect::kOpenAi, &MockServer::HandleModel},
-    {"/v1/messages", kPost, ApiDialect::kAnthropic, &MockServer::HandleAnthropicMessages},
-    {"/_mock/json", kGet, ApiDialect::kOpenAi, &MockServer::HandleJsonPayload},
-    {"/_mock/health", kGet, ApiDialect::kOpenAi, &MockServer::HandleHealth},
-    {"/_mock/stats", kGet, ApiDialect::kOpenAi, &MockServer::HandleStats},
-    {"/_mock/stats", EVHTTP_REQ_DELETE, ApiDialect::kOpenAi, &MockServer::HandleStatsReset},
+    {"/v1/chat/completions", kPost, ApiDialect::kOpenAi, kOpenAiApi,
+     &MockServer::HandleChatCompletions},
+    {"/v1/embeddings", kPost, ApiDialect::kOpenAi, kOpenAiApi, &MockServer::HandleEmbeddings},
+    {"/v1/models", kGet, ApiDialect::kOpenAi, kOpenAiApi, &MockServer::HandleModelList},
+    {"/v1/models/*", kGet, ApiDialect::kOpenAi, kOpenAiApi, &MockServer::HandleModel},
+    {"/v1/messages", kPost, ApiDialect::kAnthropic, kAnthropicApi,
+     &MockServer::HandleAnthropicMessages},
+    {"/openai/deployments/*/chat/completions", kPost, ApiDialect::kOpenAi, kAzureApi,
+     &MockServer::HandleAzureChatCompletions},
+    {"/openai/deployments/*/embeddings", kPost, ApiDialect::kOpenAi, kAzureApi,
+     &MockServer::HandleAzureEmbeddings},
+    {"/_mock/json", kGet, ApiDialect::kOpenAi, kNoApi, &MockServer::HandleJsonPayload},
+    {"/_mock/health", kGet, ApiDialect::kOpenAi, kNoApi, &MockServer::HandleHealth},
+    {"/_mock/stats", kGet, ApiDialect::kOpenAi, kNoApi, &MockServer::HandleStats},
+    {"/_mock/stats", EVHTTP_REQ_DELETE, ApiDialect::kOpenAi, kNoApi,
+     &MockServer::HandleStatsReset},
+    {"/_mock/requests", kGet, ApiDialect::kOpenAi, kNoApi, &MockServer::HandleRequestLog},
+    {"/_mock/requests", EVHTTP_REQ_DELETE, ApiDialect::kOpenAi, kNoApi,
+     &MockServer::HandleRequestLogReset},
 };
 
 absl::StatusOr<evconnlistener*> ListenTcp(event_base* base, const std::string& host, int port,
@@ -135,7 +154,8 @@ absl::StatusOr<evconnlistener*> ListenTcp(event_base* base, const std::string& h
   return listener;
 }
 
-MockServer::MockServer(event_base* base, MockStats* stats) : base_(base), stats_(stats) {}
+MockServer::MockServer(event_base* base, MockStats* stats, ProviderKeys keys)
+    : base_(base), stats_(stats), keys_(std::move(keys)) {}
 
 MockServer::~MockServer() {
   // Frees every connection, which also ends (and frees) any response still in flight.
@@ -144,8 +164,9 @@ MockServer::~MockServer() {
 
 absl::StatusOr<std::unique_ptr<MockServer>> MockServer::Create(event_base* base,
                                                               evconnlistener* listener,
-                                                              MockStats* stats) {
-  std::unique_ptr<MockServer> server(new MockServer(base, stats));
+                                                              MockStats* stats,
+                                                              ProviderKeys keys) {
+  std::unique_ptr<MockServer> server(new MockServer(base, stats, std::move(keys)));
   server->http_ = evhttp_new(base);
   if (server->http_ == nullptr) {
     evconnlistener_free(listener);
@@ -195,7 +216,11 @@ void MockServer::Dispatch(evhttp_request* req) {
       break;
     }
   }
-  if (endpoint != nullptr) ex.dialect = endpoint->dialect;
+  if (endpoint != nullptr) {
+    ex.dialect = endpoint->dialect;
+    ex.api = endpoint->api;
+    if (ex.api.has_value()) stats_->CountRequest(*ex.api);
+  }
 
   ResponsePlan plan;
   absl::Status faults_ok = absl::OkStatus();
@@ -206,10 +231,27 @@ void MockServer::Dispatch(evhttp_request* req) {
     if (!faults_ok.ok()) break;
   }
 
+  std::optional<CredentialFailure> denied;
+  if (faults_ok.ok() && ex.api.has_value()) {
+    CredentialHeaders credentials;
+    auto find = [headers](const char* name) -> std::optional<std::string_view> {
+      const char* value = evhttp_find_header(headers, name);
+      if (value == nullptr) return std::nullopt;
+      return std::string_view(value);
+    };
+    credentials.authorization = find("Authorization");
+    credentials.x_api_key = find("x-api-key");
+    credentials.anthropic_version = find("anthropic-version");
+    credentials.api_key = find("api-key");
+    denied = CheckCredentials(*ex.api, keys_, credentials);
+  }
+
   if (!faults_ok.ok()) {
     SetError(ex.dialect, 400, "invalid_mock_header", std::string(faults_ok.message()), &plan);
   } else {
-    if (ex.faults.status.has_value()) {
+    if (denied.has_value()) {
+      SetError(ex.dialect, denied->status, denied->code, denied->message, &plan);
+    } else if (ex.faults.status.has_value()) {
       const int status = *ex.faults.status;
       SetError(ex.dialect, status, status == 429 ? "rate_limit_exceeded" : "mock_injected_status",
                absl::StrCat("sluice-mock-llm: injected status ", status), &plan);
@@ -220,7 +262,8 @@ void MockServer::Dispatch(evhttp_request* req) {
       (this->*(endpoint->handler))(ex, &plan);
     } else if (allowed != 0) {
       SetError(ex.dialect, 405, "method_not_allowed",
-               absl::StrCat(EvhttpMethodName(ex.method), " is not allowed on ", Sv(ex.path)), &plan);
+               absl::StrCat(EvhttpMethodName(ex.method), " is not allowed on ", Sv(ex.path)),
+               &plan);
       plan.headers.emplace_back("Allow", AllowHeader(allowed));
     } else {
       HandleEcho(ex, &plan);
@@ -229,25 +272,78 @@ void MockServer::Dispatch(evhttp_request* req) {
     plan.chunk_delay_ms = ex.faults.chunk_delay_ms;
     plan.drop_after = ex.faults.drop_after;
   }
-  LOG_DEBUG(EvhttpMethodName(ex.method), " ", Sv(CStr(evhttp_request_get_uri(req))), " -> ", plan.status,
-            plan.stream != nullptr ? " (stream)" : "");
+  LOG_DEBUG(EvhttpMethodName(ex.method), " ", Sv(CStr(evhttp_request_get_uri(req))), " -> ",
+            plan.status, plan.stream != nullptr ? " (stream)" : "");
+  if (stats_->request_log.enabled() && ex.path.substr(0, 7) != "/_mock/") Record(ex, plan.status);
   SendResponse(base_, req, std::move(plan));
 }
 
+void MockServer::Record(const Exchange& ex, int status) {
+  RecordedRequest record;
+  if (ex.api.has_value()) record.api = std::string(ProviderApiName(*ex.api));
+  record.status = status;
+  record.method = EvhttpMethodName(ex.method);
+  record.uri = std::string(CStr(evhttp_request_get_uri(ex.req)));
+  record.version = absl::StrCat("HTTP/", static_cast<int>(ex.req->major), ".",
+                                static_cast<int>(ex.req->minor));
+  const evkeyvalq* headers = evhttp_request_get_input_headers(ex.req);
+  for (const evkeyval* h = headers->tqh_first; h != nullptr; h = h->next.tqe_next) {
+    record.headers.emplace_back(h->key, h->value);
+  }
+  record.body = std::string(ex.body);
+  stats_->request_log.Record(std::move(record));
+}
+
 void MockServer::HandleChatCompletions(const Exchange& ex, ResponsePlan* plan) {
-  absl::StatusOr<ChatRequest> request = parser_.ParseChat(ex.body);
+  ServeChatCompletions(ex, {}, plan);
+}
+
+void MockServer::HandleEmbeddings(const Exchange& ex, ResponsePlan* plan) {
+  ServeEmbeddings(ex, {}, plan);
+}
+
+bool MockServer::RequireAzureApiVersion(const Exchange& ex, ResponsePlan* plan) {
+  if (!QueryParam(ex.query, "api-version").empty()) return true;
+  // What Azure answers without an api-version: the resource does not exist.
+  SetError(ex.dialect, 404, "404",
+           "Resource not found: the api-version query parameter is required", plan);
+  return false;
+}
+
+void MockServer::HandleAzureChatCompletions(const Exchange& ex, ResponsePlan* plan) {
+  if (RequireAzureApiVersion(ex, plan)) ServeChatCompletions(ex, ex.captures.values[0], plan);
+}
+
+void MockServer::HandleAzureEmbeddings(const Exchange& ex, ResponsePlan* plan) {
+  if (RequireAzureApiVersion(ex, plan)) ServeEmbeddings(ex, ex.captures.values[0], plan);
+}
+
+void MockServer::ServeChatCompletions(const Exchange& ex, std::string_view deployment,
+                                      ResponsePlan* plan) {
+  absl::StatusOr<ChatRequest> request = parser_.ParseChat(ex.body, deployment.empty());
   if (!request.ok()) {
     return SetError(ex.dialect, 400, "invalid_request", std::string(request.status().message()),
                     plan);
   }
-  const CompletionLength length = ChooseCompletionLength(ex.faults.tokens, request->max_tokens);
-  CompletionMeta meta{NewCompletionId(), std::move(request->model),
+  absl::StatusOr<std::optional<ToolCall>> tool_call =
+      ChooseToolCall(ex.faults.tool_call, ex.faults.tool_args, request->tools,
+                     request->tool_choice, "call_");
+  if (!tool_call.ok()) {
+    return SetError(ex.dialect, 400, "invalid_request", std::string(tool_call.status().message()),
+                    plan);
+  }
+  const ProviderApi api = ex.api.value_or(ProviderApi::kOpenAi);
+  CompletionPlan completion =
+      PlanCompletion(ChooseCompletionLength(ex.faults.tokens, request->max_tokens),
+                     request->stop, std::move(*tool_call));
+  CompletionMeta meta{NewCompletionId(),
+                      deployment.empty() ? std::move(request->model) : std::string(deployment),
                       static_cast<int64_t>(time(nullptr))};
-  const Usage usage{request->prompt_tokens, length.tokens};
+  const Usage usage{request->prompt_tokens, completion.completion_tokens};
   if (!request->stream) {
-    plan->body = FormatChatCompletion(meta, length.tokens, length.finish_reason, usage);
+    plan->body = FormatChatCompletion(meta, completion, usage);
     if (!ex.faults.drop_after.has_value()) {
-      stats_->AddUsage(usage.prompt_tokens, usage.completion_tokens);
+      stats_->AddUsage(api, usage.prompt_tokens, usage.completion_tokens);
     }
     return;
   }
@@ -255,22 +351,63 @@ void MockServer::HandleChatCompletions(const Exchange& ex, ResponsePlan* plan) {
   plan->headers.emplace_back("Cache-Control", "no-cache");
   OpenAiChatStream::Options options;
   options.meta = std::move(meta);
-  options.tokens = length.tokens;
-  options.finish_reason = std::string(length.finish_reason);
+  options.plan = std::move(completion);
   options.include_usage = request->include_usage;
   options.usage = usage;
   options.stats = stats_;
+  options.api = api;
   plan->stream = std::make_unique<OpenAiChatStream>(std::move(options));
 }
 
-void MockServer::HandleEmbeddings(const Exchange& ex, ResponsePlan* plan) {
-  absl::StatusOr<EmbeddingsRequest> request = parser_.ParseEmbeddings(ex.body);
+void MockServer::ServeEmbeddings(const Exchange& ex, std::string_view deployment,
+                                 ResponsePlan* plan) {
+  absl::StatusOr<EmbeddingsRequest> request = parser_.ParseEmbeddings(ex.body, deployment.empty());
   if (!request.ok()) {
     return SetError(ex.dialect, 400, "invalid_request", std::string(request.status().message()),
                     plan);
   }
+  if (!deployment.empty()) request->model = std::string(deployment);
   plan->body = FormatEmbeddings(*request);
-  if (!ex.faults.drop_after.has_value()) stats_->AddUsage(request->prompt_tokens, 0);
+  if (!ex.faults.drop_after.has_value()) {
+    stats_->AddUsage(ex.api.value_or(ProviderApi::kOpenAi), request->prompt_tokens, 0);
+  }
+}
+
+void MockServer::HandleAnthropicMessages(const Exchange& ex, ResponsePlan* plan) {
+  absl::StatusOr<MessagesRequest> request = anthropic_parser_.ParseMessages(ex.body);
+  if (!request.ok()) {
+    return SetError(ex.dialect, 400, "invalid_request", std::string(request.status().message()),
+                    plan);
+  }
+  absl::StatusOr<std::optional<ToolCall>> tool_call =
+      ChooseToolCall(ex.faults.tool_call, ex.faults.tool_args, request->tools,
+                     request->tool_choice, "toolu_");
+  if (!tool_call.ok()) {
+    return SetError(ex.dialect, 400, "invalid_request", std::string(tool_call.status().message()),
+                    plan);
+  }
+  // max_tokens is required here, so it only shortens the natural length (header or 16).
+  CompletionPlan completion = PlanCompletion(
+      ChooseCompletionLength(ex.faults.tokens.value_or(kDefaultCompletionTokens),
+                             request->max_tokens),
+      request->stop_sequences, std::move(*tool_call));
+  MessageMeta meta{NewMockId("msg_"), std::move(request->model)};
+  const MessageUsage usage{request->prompt_tokens, completion.completion_tokens};
+  if (!request->stream) {
+    plan->body = FormatMessage(meta, completion, usage);
+    if (!ex.faults.drop_after.has_value()) {
+      stats_->AddUsage(ProviderApi::kAnthropic, usage.input_tokens, usage.output_tokens);
+    }
+    return;
+  }
+  plan->content_type = "text/event-stream";
+  plan->headers.emplace_back("Cache-Control", "no-cache");
+  AnthropicMessageStream::Options options;
+  options.meta = std::move(meta);
+  options.plan = std::move(completion);
+  options.usage = usage;
+  options.stats = stats_;
+  plan->stream = std::make_unique<AnthropicMessageStream>(std::move(options));
 }
 
 void MockServer::HandleModelList(const Exchange&, ResponsePlan* plan) {
@@ -285,11 +422,6 @@ void MockServer::HandleModel(const Exchange& ex, ResponsePlan* plan) {
                     plan);
   }
   plan->body = std::move(*model);
-}
-
-void MockServer::HandleAnthropicMessages(const Exchange& ex, ResponsePlan* plan) {
-  SetError(ex.dialect, 404, "not_found",
-           "sluice-mock-llm does not implement the Anthropic Messages API yet", plan);
 }
 
 void MockServer::HandleJsonPayload(const Exchange& ex, ResponsePlan* plan) {
@@ -311,16 +443,36 @@ void MockServer::HandleHealth(const Exchange&, ResponsePlan* plan) {
 }
 
 void MockServer::HandleStats(const Exchange&, ResponsePlan* plan) {
-  const int64_t prompt = stats_->prompt_tokens.load(std::memory_order_relaxed);
-  const int64_t completion = stats_->completion_tokens.load(std::memory_order_relaxed);
-  plan->body = absl::StrCat("{\"requests\":", stats_->requests.load(std::memory_order_relaxed),
-                            ",\"prompt_tokens\":", prompt, ",\"completion_tokens\":", completion,
-                            ",\"total_tokens\":", prompt + completion, "}");
+  auto load = [](const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); };
+  const int64_t prompt = load(stats_->prompt_tokens);
+  const int64_t completion = load(stats_->completion_tokens);
+  std::string out = absl::StrCat("{\"requests\":", load(stats_->requests), ",\"prompt_tokens\":",
+                                 prompt, ",\"completion_tokens\":", completion,
+                                 ",\"total_tokens\":", prompt + completion, ",\"apis\":{");
+  for (size_t i = 0; i < kProviderApiCount; ++i) {
+    const ApiCounters& c = stats_->apis[i];
+    const int64_t p = load(c.prompt_tokens), q = load(c.completion_tokens);
+    absl::StrAppend(&out, i == 0 ? "" : ",", "\"",
+                    Sv(ProviderApiName(static_cast<ProviderApi>(i))), "\":{\"requests\":",
+                    load(c.requests), ",\"prompt_tokens\":", p, ",\"completion_tokens\":", q,
+                    ",\"total_tokens\":", p + q, "}");
+  }
+  out.append("}}");
+  plan->body = std::move(out);
 }
 
 void MockServer::HandleStatsReset(const Exchange& ex, ResponsePlan* plan) {
   stats_->Reset();
   HandleStats(ex, plan);
+}
+
+void MockServer::HandleRequestLog(const Exchange&, ResponsePlan* plan) {
+  plan->body = stats_->request_log.FormatJson();
+}
+
+void MockServer::HandleRequestLogReset(const Exchange& ex, ResponsePlan* plan) {
+  stats_->request_log.Clear();
+  HandleRequestLog(ex, plan);
 }
 
 void MockServer::HandleEcho(const Exchange& ex, ResponsePlan* plan) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "tools/mock-llm/json_fields.h"
 
 namespace sluice::mock_llm {
 namespace {
@@ -13,41 +14,6 @@ using simdjson::dom::element_type;
 
 constexpr size_t kMaxEmbeddingInputs = 2048;
 constexpr int kMaxEmbeddingDimensions = 4096;
-
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
-absl::Status FieldError(std::string_view field, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("'", Sv(field), "' ", Sv(what)));
-}
-
-absl::StatusOr<element> ParseObject(simdjson::dom::parser& parser, std::string_view body) {
-  element doc;
-  // The body is not padded, so simdjson copies it into its own (reused) buffer.
-  if (auto err = parser.parse(body.data(), body.size(), true).get(doc); err) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request body is not valid JSON: ", simdjson::error_message(err)));
-  }
-  if (doc.type() != element_type::OBJECT) return Invalid("request body must be a JSON object");
-  return doc;
-}
-
-bool GetNonNegativeInt(element value, int64_t* out) {
-  if (value.type() == element_type::INT64) {
-    int64_t v = 0;
-    if (value.get_int64().get(v) || v < 0) return false;
-    *out = v;
-    return true;
-  }
-  if (value.type() == element_type::UINT64) {
-    uint64_t v = 0;
-    if (value.get_uint64().get(v) || v > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
-    return true;
-  }
-  return false;
-}
 
 // Bytes of text a message's "content" carries (see EstimateTokens).
 absl::StatusOr<size_t> ContentTextBytes(element content, size_t index) {
@@ -86,6 +52,86 @@ absl::StatusOr<size_t> ContentTextBytes(element content, size_t index) {
   }
 }
 
+constexpr size_t kMaxStopSequences = 4;
+
+// An assistant message's tool_calls: a gateway translating from Anthropic must produce exactly
+// this shape (arguments as a JSON string, not an object).
+absl::Status CheckToolCalls(element tool_calls, size_t index) {
+  if (tool_calls.is_null()) return absl::OkStatus();
+  const std::string field = absl::StrCat("messages[", index, "].tool_calls");
+  simdjson::dom::array calls;
+  if (tool_calls.get_array().get(calls)) return FieldError(field, "must be an array");
+  for (element call : calls) {
+    std::string_view id, type, name, arguments;
+    element function;
+    if (call.type() != element_type::OBJECT || call["id"].get_string().get(id) ||
+        call["type"].get_string().get(type) || type != "function" ||
+        call["function"].get(function) || function.type() != element_type::OBJECT ||
+        function["name"].get_string().get(name) || name.empty() ||
+        function["arguments"].get_string().get(arguments)) {
+      return FieldError(field, "items must be {\"id\",\"type\":\"function\",\"function\":"
+                               "{\"name\",\"arguments\": a JSON string}}");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseTools(element value, std::vector<ToolSpec>* tools) {
+  tools->clear();
+  if (value.is_null()) return absl::OkStatus();
+  simdjson::dom::array items;
+  if (value.get_array().get(items)) return FieldError("tools", "must be an array");
+  for (element tool : items) {
+    std::string_view type, name;
+    if (tool.type() != element_type::OBJECT || tool["type"].get_string().get(type)) {
+      return FieldError("tools", "items must be objects with a string 'type'");
+    }
+    if (type != "function") continue;
+    element function;
+    if (tool["function"].get(function) || function.type() != element_type::OBJECT ||
+        function["name"].get_string().get(name) || name.empty()) {
+      return FieldError("tools", "function tools need 'function' with a non-empty 'name'");
+    }
+    if (tools->size() == kMaxTools) {
+      return FieldError("tools", absl::StrCat("may hold at most ", kMaxTools, " tools"));
+    }
+    element parameters;
+    std::string arguments = "{}";
+    if (!function["parameters"].get(parameters)) arguments = MockArgumentsForSchema(parameters);
+    tools->push_back(ToolSpec{std::string(name), std::move(arguments)});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseToolChoice(element value, ToolChoice* choice) {
+  *choice = ToolChoice();
+  std::string_view mode;
+  if (value.is_null()) return absl::OkStatus();
+  if (!value.get_string().get(mode)) {
+    if (mode == "auto") return absl::OkStatus();
+    if (mode == "none") {
+      choice->mode = ToolChoice::Mode::kNone;
+      return absl::OkStatus();
+    }
+    if (mode == "required") {
+      choice->mode = ToolChoice::Mode::kAny;
+      return absl::OkStatus();
+    }
+    return FieldError("tool_choice", "must be \"none\", \"auto\", \"required\" or an object");
+  }
+  std::string_view type, name;
+  element function;
+  if (value.type() != element_type::OBJECT || value["type"].get_string().get(type) ||
+      type != "function" || value["function"].get(function) ||
+      function.type() != element_type::OBJECT || function["name"].get_string().get(name)) {
+    return FieldError("tool_choice",
+                      "objects must be {\"type\":\"function\",\"function\":{\"name\"}}");
+  }
+  choice->mode = ToolChoice::Mode::kNamed;
+  choice->name = std::string(name);
+  return absl::OkStatus();
+}
+
 uint64_t Fnv1a(const void* data, size_t size, uint64_t hash = 0xcbf29ce484222325ull) {
   const auto* p = static_cast<const unsigned char*>(data);
   for (size_t i = 0; i < size; ++i) {
@@ -102,7 +148,7 @@ absl::Status AddTokenIdInput(simdjson::dom::array ids, EmbeddingsRequest* req) {
   for (element id : ids) {
     int64_t v = 0;
     if (!GetNonNegativeInt(id, &v)) {
-      return Invalid("'input' token ids must be non-negative integers");
+      return InvalidRequest("'input' token ids must be non-negative integers");
     }
     hash = Fnv1a(&v, sizeof v, hash);
     ++count;
@@ -121,17 +167,18 @@ absl::Status ParseEmbeddingInput(element input, EmbeddingsRequest* req) {
     return absl::OkStatus();
   }
   if (input.type() != element_type::ARRAY) {
-    return Invalid("'input' must be a string, an array of strings, or token ids");
+    return InvalidRequest("'input' must be a string, an array of strings, or token ids");
   }
   const simdjson::dom::array items = input.get_array().value_unsafe();
-  if (items.size() == 0) return Invalid("'input' must not be empty");
+  if (items.size() == 0) return InvalidRequest("'input' must not be empty");
   element first = *items.begin();
   if (first.type() == element_type::INT64 || first.type() == element_type::UINT64) {
     return AddTokenIdInput(items, req);
   }
   for (element item : items) {
     if (req->input_hashes.size() >= kMaxEmbeddingInputs) {
-      return Invalid(absl::StrCat("'input' may hold at most ", kMaxEmbeddingInputs, " items"));
+      return InvalidRequest(
+          absl::StrCat("'input' may hold at most ", kMaxEmbeddingInputs, " items"));
     }
     if (item.type() == element_type::STRING) {
       text = item.get_string().value_unsafe();
@@ -141,7 +188,7 @@ absl::Status ParseEmbeddingInput(element input, EmbeddingsRequest* req) {
       const simdjson::dom::array ids = item.get_array().value_unsafe();
       if (auto s = AddTokenIdInput(ids, req); !s.ok()) return s;
     } else {
-      return Invalid("'input' items must be strings or arrays of token ids");
+      return InvalidRequest("'input' items must be strings or arrays of token ids");
     }
   }
   return absl::OkStatus();
@@ -153,8 +200,9 @@ OpenAiRequestParser::OpenAiRequestParser()
     : parser_(std::make_unique<simdjson::dom::parser>()) {}
 OpenAiRequestParser::~OpenAiRequestParser() = default;
 
-absl::StatusOr<ChatRequest> OpenAiRequestParser::ParseChat(std::string_view body) {
-  absl::StatusOr<element> doc = ParseObject(*parser_, body);
+absl::StatusOr<ChatRequest> OpenAiRequestParser::ParseChat(std::string_view body,
+                                                           bool model_required) {
+  absl::StatusOr<element> doc = ParseJsonObject(*parser_, body);
   if (!doc.ok()) return doc.status();
   ChatRequest req;
   bool have_model = false, have_messages = false;
@@ -183,6 +231,17 @@ absl::StatusOr<ChatRequest> OpenAiRequestParser::ParseChat(std::string_view body
         if (message.type() != element_type::OBJECT || message["role"].get_string().get(role)) {
           return FieldError(absl::StrCat("messages[", i, "]"),
                             "must be an object with a string 'role'");
+        }
+        if (role == "tool") {
+          std::string_view tool_call_id;
+          if (message["tool_call_id"].get_string().get(tool_call_id)) {
+            return FieldError(absl::StrCat("messages[", i, "].tool_call_id"),
+                              "is required for role 'tool'");
+          }
+        }
+        element tool_calls;
+        if (!message["tool_calls"].get(tool_calls)) {
+          if (auto s = CheckToolCalls(tool_calls, i); !s.ok()) return s;
         }
         element content;
         size_t bytes = 0;
@@ -214,16 +273,26 @@ absl::StatusOr<ChatRequest> OpenAiRequestParser::ParseChat(std::string_view body
         return FieldError(key, "must be an integer of at least 1");
       }
       (key == "max_tokens" ? max_tokens : max_completion_tokens) = v;
+    } else if (key == "stop") {
+      if (value.is_null()) continue;
+      if (auto s = ParseStringList(value, "stop", kMaxStopSequences, &req.stop); !s.ok()) {
+        return s;
+      }
+    } else if (key == "tools") {
+      if (auto s = ParseTools(value, &req.tools); !s.ok()) return s;
+    } else if (key == "tool_choice") {
+      if (auto s = ParseToolChoice(value, &req.tool_choice); !s.ok()) return s;
     }
   }
-  if (!have_model) return FieldError("model", "is required");
+  if (!have_model && model_required) return FieldError("model", "is required");
   if (!have_messages) return FieldError("messages", "is required");
   req.max_tokens = max_completion_tokens ? max_completion_tokens : max_tokens;
   return req;
 }
 
-absl::StatusOr<EmbeddingsRequest> OpenAiRequestParser::ParseEmbeddings(std::string_view body) {
-  absl::StatusOr<element> doc = ParseObject(*parser_, body);
+absl::StatusOr<EmbeddingsRequest> OpenAiRequestParser::ParseEmbeddings(std::string_view body,
+                                                                       bool model_required) {
+  absl::StatusOr<element> doc = ParseJsonObject(*parser_, body);
   if (!doc.ok()) return doc.status();
   EmbeddingsRequest req;
   bool have_model = false, have_input = false;
@@ -260,7 +329,7 @@ absl::StatusOr<EmbeddingsRequest> OpenAiRequestParser::ParseEmbeddings(std::stri
       req.base64 = format == "base64";
     }
   }
-  if (!have_model) return FieldError("model", "is required");
+  if (!have_model && model_required) return FieldError("model", "is required");
   if (!have_input) return FieldError("input", "is required");
   return req;
 }

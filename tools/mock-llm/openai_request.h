@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tools/mock-llm/tool_call.h"
 
 namespace simdjson::dom {
 class parser;
@@ -22,7 +23,9 @@ namespace sluice::mock_llm {
 // Prompt usage (tests rely on this formula): each chat message counts EstimateTokens(B), where B
 // is the byte length of its text -- the string content, or the sum of the "text" fields of its
 // content parts (image and other non-text parts add 0 bytes; null content is 0 bytes) -- and
-// prompt_tokens is the sum over all messages. Embeddings: the same per input.
+// prompt_tokens is the sum over all messages. Tool definitions and tool_calls add nothing.
+// Embeddings: the same per input. (Anthropic requests count the same way, with the system prompt
+// as one more message, so a request translated between the two formats keeps its count.)
 inline int64_t EstimateTokens(size_t bytes) {
   return bytes == 0 ? 1 : static_cast<int64_t>((bytes + 3) / 4);
 }
@@ -34,6 +37,9 @@ struct ChatRequest {
   std::optional<int64_t> max_tokens;  // max_completion_tokens, else max_tokens
   size_t message_count = 0;
   int64_t prompt_tokens = 0;
+  std::vector<std::string> stop;      // "stop": a string or up to 4 strings
+  std::vector<ToolSpec> tools;        // "tools" of type "function"
+  ToolChoice tool_choice;
 };
 
 struct EmbeddingsRequest {
@@ -53,8 +59,10 @@ class OpenAiRequestParser {
   OpenAiRequestParser(const OpenAiRequestParser&) = delete;
   OpenAiRequestParser& operator=(const OpenAiRequestParser&) = delete;
 
-  absl::StatusOr<ChatRequest> ParseChat(std::string_view body);
-  absl::StatusOr<EmbeddingsRequest> ParseEmbeddings(std::string_view body);
+  // Azure names the model in the URL (the deployment), so there `model` may be absent.
+  absl::StatusOr<ChatRequest> ParseChat(std::string_view body, bool model_required = true);
+  absl::StatusOr<EmbeddingsRequest> ParseEmbeddings(std::string_view body,
+                                                    bool model_required = true);
 
  private:
   std::unique_ptr<simdjson::dom::parser> parser_;

@@ -1,10 +1,8 @@
 #include "tools/mock-llm/openai_response.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
-#include <ctime>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -41,67 +39,53 @@ void AppendModel(std::string_view id, std::string* out) {
 
 }  // namespace
 
-CompletionLength ChooseCompletionLength(std::optional<int64_t> header_tokens,
-                                        std::optional<int64_t> max_tokens) {
-  CompletionLength length{kDefaultCompletionTokens, "stop"};
-  if (header_tokens.has_value()) {
-    length.tokens = *header_tokens;
-    if (max_tokens.has_value() && *header_tokens > *max_tokens) {
-      length = {*max_tokens, "length"};
-    }
-  } else if (max_tokens.has_value()) {
-    length = {*max_tokens, "length"};
-  }
-  length.tokens = std::min(length.tokens, kMaxCompletionTokens);
-  return length;
-}
-
-std::string NewCompletionId() {
-  static const uint64_t seed = static_cast<uint64_t>(time(nullptr)) ^
-                               (static_cast<uint64_t>(clock()) << 32);
-  static std::atomic<uint64_t> counter{0};
-  const uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
-  return absl::StrCat("chatcmpl-", absl::Hex(SplitMix64(seed + n), absl::kZeroPad16));
-}
-
-void AppendCompletionToken(int64_t index, std::string* out) {
-  absl::StrAppend(out, index == 1 ? "tok" : " tok", index);
-}
-
-std::string CompletionText(int64_t tokens) {
-  std::string text;
-  text.reserve(static_cast<size_t>(tokens) * 8);
-  for (int64_t i = 1; i <= tokens; ++i) AppendCompletionToken(i, &text);
-  return text;
-}
-
-std::string FormatChatCompletion(const CompletionMeta& meta, int64_t tokens,
-                                 std::string_view finish_reason, const Usage& usage) {
+std::string FormatChatCompletion(const CompletionMeta& meta, const CompletionPlan& plan,
+                                 const Usage& usage) {
   std::string out;
-  out.reserve(256 + meta.model.size() + static_cast<size_t>(tokens) * 8);
+  out.reserve(256 + meta.model.size() + static_cast<size_t>(plan.tokens) * 8);
   out.append("{\"id\":");
   AppendJsonString(&out, meta.id);
   absl::StrAppend(&out, ",\"object\":\"chat.completion\",\"created\":", meta.created,
                   ",\"model\":");
   AppendJsonString(&out, meta.model);
-  out.append(",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"");
-  // Token words need no JSON escaping.
-  for (int64_t i = 1; i <= tokens; ++i) AppendCompletionToken(i, &out);
-  out.append("\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":");
-  AppendJsonString(&out, finish_reason);
+  out.append(",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+  if (plan.tool_call.has_value()) {
+    out.append("null,\"tool_calls\":[{\"id\":");
+    AppendJsonString(&out, plan.tool_call->id);
+    out.append(",\"type\":\"function\",\"function\":{\"name\":");
+    AppendJsonString(&out, plan.tool_call->name);
+    out.append(",\"arguments\":");
+    AppendJsonString(&out, plan.tool_call->arguments_json);
+    out.append("}}]");
+  } else {
+    // Token words need no JSON escaping.
+    out.push_back('"');
+    CompletionTextWriter text(plan.text_bytes);
+    for (int64_t i = 1; i <= plan.tokens; ++i) text.AppendToken(i, &out);
+    out.push_back('"');
+  }
+  out.append(",\"refusal\":null},\"logprobs\":null,\"finish_reason\":");
+  AppendJsonString(&out, OpenAiFinishReason(plan.stop));
   out.append("}],\"usage\":");
   AppendUsage(usage, &out);
   out.push_back('}');
   return out;
 }
 
-OpenAiChatStream::OpenAiChatStream(Options options) : options_(std::move(options)) {
+OpenAiChatStream::OpenAiChatStream(Options options)
+    : options_(std::move(options)), text_(options_.plan.text_bytes) {
   prefix_.append("data: {\"id\":");
   AppendJsonString(&prefix_, options_.meta.id);
   absl::StrAppend(&prefix_, ",\"object\":\"chat.completion.chunk\",\"created\":",
                   options_.meta.created, ",\"model\":");
   AppendJsonString(&prefix_, options_.meta.model);
   prefix_.push_back(',');
+  if (options_.plan.tool_call.has_value()) {
+    argument_pieces_ = SplitArguments(options_.plan.tool_call->arguments_json);
+    body_steps_ = static_cast<int64_t>(argument_pieces_.size());
+  } else {
+    body_steps_ = options_.plan.tokens;
+  }
 }
 
 void OpenAiChatStream::AppendChunk(std::string_view body, int64_t now_us,
@@ -112,7 +96,7 @@ void OpenAiChatStream::AppendChunk(std::string_view body, int64_t now_us,
 }
 
 int64_t OpenAiChatStream::StepCount() const {
-  return options_.tokens + (options_.include_usage ? 4 : 3);
+  return body_steps_ + (options_.include_usage ? 4 : 3);
 }
 
 bool OpenAiChatStream::Exhausted() const { return step_ >= StepCount(); }
@@ -120,27 +104,46 @@ bool OpenAiChatStream::Exhausted() const { return step_ >= StepCount(); }
 bool OpenAiChatStream::NextChunk(int64_t now_us, std::string* out) {
   if (Exhausted()) return false;
   const int64_t step = step_++;
-  const int64_t n = options_.tokens;
+  const int64_t n = body_steps_;
+  const std::optional<ToolCall>& call = options_.plan.tool_call;
   const absl::string_view usage_null = options_.include_usage ? ",\"usage\":null" : "";
   std::string body;
   if (step == 0) {
-    absl::StrAppend(&body,
-                    "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
-                    "\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]",
+    body.append("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":");
+    if (call.has_value()) {
+      body.append("null,\"tool_calls\":[{\"index\":0,\"id\":");
+      AppendJsonString(&body, call->id);
+      body.append(",\"type\":\"function\",\"function\":{\"name\":");
+      AppendJsonString(&body, call->name);
+      body.append(",\"arguments\":\"\"}}]");
+    } else {
+      body.append("\"\"");
+    }
+    absl::StrAppend(&body, ",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]",
                     usage_null);
   } else if (step <= n) {
-    body.append("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"");
-    AppendCompletionToken(step, &body);
-    absl::StrAppend(&body, "\"},\"logprobs\":null,\"finish_reason\":null}]", usage_null);
+    if (call.has_value()) {
+      body.append(
+          "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          "{\"arguments\":");
+      AppendJsonString(&body, argument_pieces_[static_cast<size_t>(step - 1)]);
+      body.append("}}]}");
+    } else {
+      body.append("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"");
+      text_.AppendToken(step, &body);
+      body.append("\"}");
+    }
+    absl::StrAppend(&body, ",\"logprobs\":null,\"finish_reason\":null}]", usage_null);
   } else if (step == n + 1) {
     body.append("\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":");
-    AppendJsonString(&body, options_.finish_reason);
+    AppendJsonString(&body, OpenAiFinishReason(options_.plan.stop));
     absl::StrAppend(&body, "}]", usage_null);
   } else if (step == n + 2 && options_.include_usage) {
     body.append("\"choices\":[],\"usage\":");
     AppendUsage(options_.usage, &body);
     if (options_.stats != nullptr) {
-      options_.stats->AddUsage(options_.usage.prompt_tokens, options_.usage.completion_tokens);
+      options_.stats->AddUsage(options_.api, options_.usage.prompt_tokens,
+                               options_.usage.completion_tokens);
     }
   } else {
     out->append("data: [DONE]\n\n");

@@ -1,18 +1,18 @@
 #pragma once
 // OpenAI response bodies: chat completions (whole and as SSE chunks), embeddings, models.
-// Completions are deterministic: N tokens are the words "tok1 tok2 ... tokN", one token each.
+// What a completion says is decided by PlanCompletion (completion.h).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tools/mock-llm/chunk_source.h"
-#include "tools/mock-llm/fault_spec.h"  // kMaxCompletionTokens
+#include "tools/mock-llm/completion.h"
+#include "tools/mock-llm/mock_stats.h"
 #include "tools/mock-llm/openai_request.h"
 
 namespace sluice::mock_llm {
-
-struct MockStats;
 
 struct CompletionMeta {
   std::string id;  // "chatcmpl-..."
@@ -25,34 +25,15 @@ struct Usage {
   int64_t completion_tokens = 0;
 };
 
-inline constexpr int64_t kDefaultCompletionTokens = 16;
-
-struct CompletionLength {
-  int64_t tokens = 0;
-  std::string_view finish_reason;  // "stop" or "length"
-};
-
-// The completion length: the x-mock-tokens header if given, else max_tokens, else 16, never more
-// than max_tokens or kMaxCompletionTokens. finish_reason is "length" when max_tokens decided the
-// length (the mock would otherwise go on), "stop" when the header or the default did.
-CompletionLength ChooseCompletionLength(std::optional<int64_t> header_tokens,
-                                        std::optional<int64_t> max_tokens);
-
-// "chatcmpl-" followed by 16 hex digits, unique within the process.
-std::string NewCompletionId();
-
-// Appends the text of token `index` (1-based): "tok1", then " tok2", " tok3"... so that the
-// streamed deltas concatenate to exactly CompletionText(n).
-void AppendCompletionToken(int64_t index, std::string* out);
-std::string CompletionText(int64_t tokens);
-
-// A "chat.completion" object.
-std::string FormatChatCompletion(const CompletionMeta& meta, int64_t tokens,
-                                 std::string_view finish_reason, const Usage& usage);
+// A "chat.completion" object: text, or a message with one tool call (content null).
+std::string FormatChatCompletion(const CompletionMeta& meta, const CompletionPlan& plan,
+                                 const Usage& usage);
 
 // The SSE body of a streamed completion, one event per NextChunk:
-//   1. delta {"role":"assistant","content":""}
-//   2. one chunk per token, delta {"content":...}
+//   1. delta {"role":"assistant","content":""}; for a tool call, content null and the call's
+//      id, type and name with "arguments":""
+//   2. one chunk per token, delta {"content":...}; for a tool call, one chunk per piece of the
+//      arguments (SplitArguments), delta {"tool_calls":[{"index":0,"function":{"arguments"}}]}
 //   3. delta {} with finish_reason
 //   4. only with include_usage: "choices":[] and the usage block
 //   5. "data: [DONE]"
@@ -62,13 +43,15 @@ class OpenAiChatStream final : public ChunkSource {
  public:
   struct Options {
     CompletionMeta meta;
-    int64_t tokens = 0;
-    std::string finish_reason = "stop";
+    CompletionPlan plan;
     bool include_usage = false;
     Usage usage;
     MockStats* stats = nullptr;  // receives the usage when the usage chunk is produced
+    ProviderApi api = ProviderApi::kOpenAi;  // the /_mock/stats bucket
   };
   explicit OpenAiChatStream(Options options);
+  OpenAiChatStream(const OpenAiChatStream&) = delete;  // argument_pieces_ point into options_
+  OpenAiChatStream& operator=(const OpenAiChatStream&) = delete;
 
   bool NextChunk(int64_t now_us, std::string* out) override;
   bool Exhausted() const override;
@@ -79,6 +62,9 @@ class OpenAiChatStream final : public ChunkSource {
 
   Options options_;
   std::string prefix_;  // `data: {"id":...,"model":...,` shared by every chunk
+  std::vector<std::string_view> argument_pieces_;  // into options_.plan.tool_call
+  int64_t body_steps_ = 0;  // token or argument chunks
+  CompletionTextWriter text_;
   int64_t step_ = 0;
 };
 

@@ -173,6 +173,10 @@ int RunGet(const AdminClient& client, std::string_view resource, std::string_vie
     lookups.emplace_back("/routes", "name");
     lookups.emplace_back("/consumers", "username");
   }
+  if (resource == "models") {
+    lookups.emplace_back("/providers", "name");
+    lookups.emplace_back("/models", "name");
+  }
   for (const auto& [collection, field] : lookups) {
     absl::StatusOr<std::vector<std::string>> others = client.ListAll(collection);
     if (!others.ok()) return Fail(err, others.status());

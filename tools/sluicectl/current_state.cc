@@ -15,7 +15,9 @@ constexpr Section kSections[] = {
     {"services", EntityKind::kService},   {"routes", EntityKind::kRoute},
     {"upstreams", EntityKind::kUpstream}, {"targets", EntityKind::kTarget},
     {"consumers", EntityKind::kConsumer}, {"key_auth_credentials", EntityKind::kCredential},
-    {"plugins", EntityKind::kPlugin},
+    {"plugins", EntityKind::kPlugin},     {"certificates", EntityKind::kCertificate},
+    {"ca_certificates", EntityKind::kCaCertificate}, {"providers", EntityKind::kProvider},
+    {"models", EntityKind::kModel},
 };
 
 }  // namespace
@@ -50,9 +52,8 @@ absl::StatusOr<CurrentState> CurrentState::FromConfigJson(std::string_view json)
 }
 
 void CurrentState::Index() {
-  for (EntityKind kind :
-       {EntityKind::kService, EntityKind::kRoute, EntityKind::kUpstream, EntityKind::kTarget,
-        EntityKind::kConsumer, EntityKind::kCredential, EntityKind::kPlugin}) {
+  for (int k = 0; k < kEntityKinds; ++k) {
+    const EntityKind kind = static_cast<EntityKind>(k);
     const std::string_view name_field = NameField(kind);
     for (const JsonObject& e : Of(kind)) {
       by_id_[{kind, StringMember(e, "id")}] = &e;
@@ -83,6 +84,12 @@ std::string CurrentState::Resolve(EntityKind kind, const JsonObject& ref) const 
   std::string name = StringMember(ref, NameField(kind));
   if (name.empty()) name = StringMember(ref, "name");
   const JsonObject* found = name.empty() ? nullptr : FindByName(kind, name);
+  return found == nullptr ? "" : StringMember(*found, "id");
+}
+
+std::string CurrentState::ResolveIdOrName(EntityKind kind, const std::string& id_or_name) const {
+  if (FindById(kind, id_or_name) != nullptr) return id_or_name;
+  const JsonObject* found = FindByName(kind, id_or_name);
   return found == nullptr ? "" : StringMember(*found, "id");
 }
 

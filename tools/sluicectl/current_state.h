@@ -35,6 +35,8 @@ class CurrentState {
   // The id the reference `ref` ({"id"}, {"name"}, {"username"}) of kind `kind` resolves to;
   // "" when it names nothing that exists.
   std::string Resolve(EntityKind kind, const JsonObject& ref) const;
+  // The id of the entity of `kind` whose id, else name, is `id_or_name`; "" when none.
+  std::string ResolveIdOrName(EntityKind kind, const std::string& id_or_name) const;
   // How to show entity `id` of `kind` to people: its name when it has one, else its id.
   std::string DisplayName(EntityKind kind, const std::string& id) const;
 
@@ -45,9 +47,8 @@ class CurrentState {
  private:
   void Index();
 
-  static constexpr int kKinds = static_cast<int>(EntityKind::kPlugin) + 1;
   int64_t version_ = -1;
-  std::vector<JsonObject> entities_[kKinds];
+  std::vector<JsonObject> entities_[kEntityKinds];
   std::map<std::pair<EntityKind, std::string>, const JsonObject*> by_id_, by_name_;
 };
 

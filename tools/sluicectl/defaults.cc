@@ -49,6 +49,9 @@ JsonObject FieldDefaults(EntityKind kind, const JsonObject& entity) {
       f["read_timeout"] = NumberValue(kDefaultTimeoutMs);
       f["enabled"] = BoolValue(true);
       f["tags"] = StringList({});
+      f["tls_verify"] = BoolValue(true);
+      f["ca_certificates"] = StringList({});
+      f["client_certificate"] = NullValue();
       break;
     }
     case EntityKind::kRoute:
@@ -82,6 +85,51 @@ JsonObject FieldDefaults(EntityKind kind, const JsonObject& entity) {
       break;
     case EntityKind::kCredential:
       break;
+    case EntityKind::kCertificate:
+      f["name"] = StringValue("");
+      f["snis"] = StringList({});
+      f["tags"] = StringList({});
+      break;
+    case EntityKind::kCaCertificate:
+      f["name"] = StringValue("");
+      f["tags"] = StringList({});
+      break;
+    case EntityKind::kProvider: {
+      const std::string kind_name = StringMember(entity, "kind");
+      std::string base_url;
+      if (kind_name == "openai") base_url = "https://api.openai.com";
+      if (kind_name == "anthropic") base_url = "https://api.anthropic.com";
+      f["base_url"] = StringValue(base_url);
+      f["auth"] = ObjectValue(NestedDefaults(kind, "auth"));
+      f["azure_api_version"] = StringValue("");
+      f["anthropic_version"] = StringValue(kind_name == "anthropic" ? "2023-06-01" : "");
+      f["connect_timeout"] = NumberValue(5000);
+      f["read_timeout"] = NumberValue(120000);
+      f["tags"] = StringList({});
+      break;
+    }
+    case EntityKind::kModel:
+      f["provider"] = NullValue();
+      f["model"] = StringValue("");
+      f["price"] = ObjectValue(NestedDefaults(kind, "price"));
+      f["context_window"] = NumberValue(0);
+      f["fallbacks"] = StringList({});
+      f["split"] = StringList({});
+      f["tags"] = StringList({});
+      break;
+  }
+  return d;
+}
+
+JsonObject NestedDefaults(EntityKind kind, std::string_view field) {
+  JsonObject d;
+  auto& f = *d.mutable_fields();
+  if (kind == EntityKind::kProvider && field == "auth") {
+    f["secret"] = StringValue("");
+    f["header"] = StringValue("");
+  } else if (kind == EntityKind::kModel && field == "price") {
+    f["input_per_mtok"] = NumberValue(0);
+    f["output_per_mtok"] = NumberValue(0);
   }
   return d;
 }

@@ -15,6 +15,12 @@ namespace sluice::sluicectl {
 JsonObject FieldDefaults(EntityKind kind, const JsonObject& entity);
 // A plugin's config defaults by plugin name; empty for a plugin sluicectl does not know.
 JsonObject PluginConfigDefaults(std::string_view plugin_name);
+// The defaults inside an object-valued field of `kind` (a provider's "auth", a model's
+// "price"); empty for other fields. FieldDefaults gives these objects whole.
+JsonObject NestedDefaults(EntityKind kind, std::string_view field);
+
+// What the control plane shows in place of a secret, and takes back as "keep the stored one".
+inline constexpr std::string_view kRedacted = "<redacted>";
 
 // Replaces a service's `url` by the protocol, host, port and path the control plane splits it
 // into. Leaves the object as it is (and returns false) when the url is not of a shape the control

@@ -19,8 +19,13 @@ struct Section {
 constexpr Section kSections[] = {
     {"services", EntityKind::kService},   {"routes", EntityKind::kRoute},
     {"upstreams", EntityKind::kUpstream}, {"consumers", EntityKind::kConsumer},
-    {"plugins", EntityKind::kPlugin},
+    {"plugins", EntityKind::kPlugin},     {"certificates", EntityKind::kCertificate},
+    {"ca_certificates", EntityKind::kCaCertificate}, {"providers", EntityKind::kProvider},
+    {"models", EntityKind::kModel},
 };
+constexpr char kSectionList[] =
+    "services, routes, upstreams, consumers, plugins, certificates, ca_certificates, providers, "
+    "models";
 constexpr std::string_view kScopeFields[] = {"service", "route", "consumer"};
 
 bool IsLowerHex64(std::string_view s) {
@@ -44,14 +49,11 @@ class DocumentReader {
     }
     if (root.IsNull() || !root.IsDefined()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(file_name_,
-                       ": the file is empty; expected sections services, routes, upstreams, "
-                       "consumers, plugins"));
+          absl::StrCat(file_name_, ": the file is empty; expected sections ", kSectionList));
     }
     if (!root.IsMap()) {
-      return Fail(ProblemAt(root, "",
-                            "expected a mapping with the sections services, routes, "
-                            "upstreams, consumers, plugins"));
+      return Fail(
+          ProblemAt(root, "", absl::StrCat("expected a mapping with the sections ", kSectionList)));
     }
     std::set<std::string> seen;
     for (const auto& entry : root) {
@@ -61,9 +63,8 @@ class DocumentReader {
       for (const Section& s : kSections)
         if (s.name == name) section = &s;
       if (section == nullptr) {
-        return Fail(ProblemAt(key, name,
-                              "unknown section; expected services, routes, "
-                              "upstreams, consumers or plugins"));
+        return Fail(
+            ProblemAt(key, name, absl::StrCat("unknown section; expected one of ", kSectionList)));
       }
       if (!seen.insert(name).second) return Fail(ProblemAt(key, name, "duplicate section"));
       doc_.sections.insert(section->kind);
@@ -95,6 +96,14 @@ class DocumentReader {
         return &doc_.upstreams;
       case EntityKind::kConsumer:
         return &doc_.consumers;
+      case EntityKind::kCertificate:
+        return &doc_.certificates;
+      case EntityKind::kCaCertificate:
+        return &doc_.ca_certificates;
+      case EntityKind::kProvider:
+        return &doc_.providers;
+      case EntityKind::kModel:
+        return &doc_.models;
       default:
         return &doc_.plugins;
     }
@@ -309,6 +318,14 @@ const std::vector<DesiredEntity>& Document::Of(EntityKind kind) const {
       return upstreams;
     case EntityKind::kConsumer:
       return consumers;
+    case EntityKind::kCertificate:
+      return certificates;
+    case EntityKind::kCaCertificate:
+      return ca_certificates;
+    case EntityKind::kProvider:
+      return providers;
+    case EntityKind::kModel:
+      return models;
     default:
       return plugins;
   }

@@ -1,6 +1,7 @@
 #pragma once
 // The declarative file `sluicectl apply` reads: YAML (or JSON) holding the sections services,
-// routes, upstreams (with targets), consumers (with keyauth_credentials) and plugins. Entities
+// routes, upstreams (with targets), consumers (with keyauth_credentials), plugins, certificates,
+// ca_certificates, providers and models. Entities
 // are written as the admin API takes them; this layer checks only what sluicectl itself relies
 // on (shape, identities, duplicates) and leaves field validation to the control plane.
 #include <set>
@@ -45,6 +46,7 @@ struct DesiredEntity {
 
 struct Document {
   std::vector<DesiredEntity> upstreams, services, routes, consumers, plugins;
+  std::vector<DesiredEntity> certificates, ca_certificates, providers, models;
   // Top-level sections present in the file, even empty: the kinds --prune may delete from.
   std::set<EntityKind> sections;
 

@@ -19,8 +19,9 @@ namespace {
 std::vector<std::string_view> FieldOrder(EntityKind kind) {
   switch (kind) {
     case EntityKind::kService:
-      return {"name",          "id",           "url",     "retries", "connect_timeout",
-              "write_timeout", "read_timeout", "enabled", "tags"};
+      return {"name",         "id",      "url",        "retries",         "connect_timeout",
+              "write_timeout", "read_timeout", "enabled", "tls_verify", "ca_certificates",
+              "client_certificate", "tags"};
     case EntityKind::kRoute:
       return {"name",
               "id",
@@ -43,6 +44,17 @@ std::vector<std::string_view> FieldOrder(EntityKind kind) {
       return {"username", "id", "custom_id", "tags"};
     case EntityKind::kPlugin:
       return {"name", "service", "route", "consumer", "enabled", "config", "tags"};
+    case EntityKind::kCertificate:
+      return {"name", "id", "snis", "cert", "key", "tags"};
+    case EntityKind::kCaCertificate:
+      return {"name", "id", "cert", "tags"};
+    case EntityKind::kProvider:
+      return {"name",         "id",      "kind",           "base_url",
+              "auth",         "azure_api_version", "anthropic_version", "connect_timeout",
+              "read_timeout", "tags"};
+    case EntityKind::kModel:
+      return {"name",           "id",        "provider", "model", "price",
+              "context_window", "fallbacks", "split",    "tags"};
     default:
       return {};
   }
@@ -64,6 +76,10 @@ class Dumper {
     Section(EntityKind::kUpstream);
     Section(EntityKind::kConsumer);
     Section(EntityKind::kPlugin);
+    Section(EntityKind::kCaCertificate);
+    Section(EntityKind::kCertificate);
+    Section(EntityKind::kProvider);
+    Section(EntityKind::kModel);
     out_ << YAML::EndMap;
     return std::string(out_.c_str()) + "\n";
   }
@@ -170,10 +186,35 @@ class Dumper {
       auto it = f.find(k);
       if (it != f.end() && JsonEqual(it->second, v)) f.erase(it);
     }
+    for (auto it = f.begin(); it != f.end();) {
+      const JsonObject nested = NestedDefaults(kind, it->first);
+      if (!nested.fields().empty() && it->second.kind_case() == JsonValue::kStructValue) {
+        auto& inner = *it->second.mutable_struct_value()->mutable_fields();
+        for (const auto& [k, v] : nested.fields()) {
+          auto n = inner.find(k);
+          if (n != inner.end() && JsonEqual(n->second, v)) inner.erase(n);
+        }
+        if (inner.empty()) {
+          it = f.erase(it);
+          continue;
+        }
+      }
+      ++it;
+    }
     for (auto& [k, v] : f) {
       EntityKind ref_kind;
       if (RefKind(k, &ref_kind) && v.kind_case() == JsonValue::kStructValue)
         v = RefByName(ref_kind, v);
+    }
+    if (kind == EntityKind::kModel) ModelRefsByName(&fields);
+    if (kind == EntityKind::kService) {
+      auto cas = f.find("ca_certificates");
+      if (cas != f.end() && cas->second.kind_case() == JsonValue::kListValue) {
+        for (JsonValue& ca : *cas->second.mutable_list_value()->mutable_values()) {
+          if (ca.kind_case() == JsonValue::kStringValue)
+            ca = StringValue(state_.DisplayName(EntityKind::kCaCertificate, ca.string_value()));
+        }
+      }
     }
     if (kind == EntityKind::kPlugin) PluginConfig(&fields);
     if (kind == EntityKind::kUpstream) {
@@ -206,6 +247,26 @@ class Dumper {
       (*out.mutable_fields())[std::string(NameField(kind))] = StringValue(name);
     }
     return ObjectValue(std::move(out));
+  }
+
+  // A model's fallbacks and split entries by name.
+  void ModelRefsByName(JsonObject* model) const {
+    auto& f = *model->mutable_fields();
+    auto fallbacks = f.find("fallbacks");
+    if (fallbacks != f.end() && fallbacks->second.kind_case() == JsonValue::kListValue) {
+      for (JsonValue& ref : *fallbacks->second.mutable_list_value()->mutable_values())
+        if (ref.kind_case() == JsonValue::kStructValue) ref = RefByName(EntityKind::kModel, ref);
+    }
+    auto split = f.find("split");
+    if (split != f.end() && split->second.kind_case() == JsonValue::kListValue) {
+      for (JsonValue& entry : *split->second.mutable_list_value()->mutable_values()) {
+        if (entry.kind_case() != JsonValue::kStructValue) continue;
+        auto& e = *entry.mutable_struct_value()->mutable_fields();
+        auto ref = e.find("model");
+        if (ref != e.end() && ref->second.kind_case() == JsonValue::kStructValue)
+          ref->second = RefByName(EntityKind::kModel, ref->second);
+      }
+    }
   }
 
   static void ServiceUrl(JsonObject* service) {

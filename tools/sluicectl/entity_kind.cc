@@ -18,6 +18,14 @@ std::string_view Singular(EntityKind kind) {
       return "key-auth credential";
     case EntityKind::kPlugin:
       return "plugin";
+    case EntityKind::kCertificate:
+      return "certificate";
+    case EntityKind::kCaCertificate:
+      return "CA certificate";
+    case EntityKind::kProvider:
+      return "provider";
+    case EntityKind::kModel:
+      return "model";
   }
   return "entity";
 }
@@ -34,6 +42,14 @@ std::string_view Collection(EntityKind kind) {
       return "consumers";
     case EntityKind::kPlugin:
       return "plugins";
+    case EntityKind::kCertificate:
+      return "certificates";
+    case EntityKind::kCaCertificate:
+      return "ca_certificates";
+    case EntityKind::kProvider:
+      return "providers";
+    case EntityKind::kModel:
+      return "models";
     default:
       return "";
   }
@@ -44,6 +60,10 @@ std::string_view NameField(EntityKind kind) {
     case EntityKind::kService:
     case EntityKind::kRoute:
     case EntityKind::kUpstream:
+    case EntityKind::kCertificate:
+    case EntityKind::kCaCertificate:
+    case EntityKind::kProvider:
+    case EntityKind::kModel:
       return "name";
     case EntityKind::kConsumer:
       return "username";
@@ -61,6 +81,10 @@ bool RefKind(std::string_view field, EntityKind* kind) {
     *kind = EntityKind::kConsumer;
   else if (field == "upstream")
     *kind = EntityKind::kUpstream;
+  else if (field == "provider")
+    *kind = EntityKind::kProvider;
+  else if (field == "client_certificate")
+    *kind = EntityKind::kCertificate;
   else
     return false;
   return true;

@@ -4,7 +4,20 @@
 
 namespace sluice::sluicectl {
 
-enum class EntityKind { kService, kRoute, kUpstream, kTarget, kConsumer, kCredential, kPlugin };
+enum class EntityKind {
+  kService,
+  kRoute,
+  kUpstream,
+  kTarget,
+  kConsumer,
+  kCredential,
+  kPlugin,
+  kCertificate,
+  kCaCertificate,
+  kProvider,
+  kModel,
+};
+inline constexpr int kEntityKinds = static_cast<int>(EntityKind::kModel) + 1;
 
 // "service", "key-auth credential": for messages.
 std::string_view Singular(EntityKind kind);
@@ -14,7 +27,9 @@ std::string_view Collection(EntityKind kind);
 // The unique field an entity is addressed by besides its id: "name", "username", or "" (by id
 // only).
 std::string_view NameField(EntityKind kind);
-// The kind a reference field ("service", "route", "consumer", "upstream") points to.
+// The kind a single reference field ("service", "route", "consumer", "upstream", "provider",
+// "client_certificate") points to. Lists of references (a model's fallbacks and split, a
+// service's ca_certificates) are not reference fields here.
 bool RefKind(std::string_view field, EntityKind* kind);
 
 }  // namespace sluice::sluicectl

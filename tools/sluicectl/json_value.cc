@@ -1,6 +1,7 @@
 #include "tools/sluicectl/json_value.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <vector>
 
@@ -45,7 +46,10 @@ void Print(const JsonValue& v, std::string* out) {
       if (std::floor(x) == x && std::fabs(x) < 9007199254740992.0) {
         absl::StrAppend(out, static_cast<int64_t>(x));
       } else if (std::isfinite(x)) {
-        absl::StrAppend(out, absl::StrFormat("%.17g", x));
+        // The shortest form that reads back as the same double: 0.15, not 0.14999999999999999.
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);
+        out->append(buf, ec == std::errc() ? end : buf);
       } else {
         out->append("null");  // JSON has no infinities; the file reader refuses them anyway
       }

@@ -25,7 +25,9 @@ namespace {
 constexpr char kUsage[] = R"(sluicectl: configuration as code for Sluice's control plane.
 
   sluicectl [--admin-url URL] apply -f FILE [--prune] [--dry-run]
-  sluicectl [--admin-url URL] get services|routes|upstreams|consumers|plugins|dataplanes [-o json]
+  sluicectl [--admin-url URL] get RESOURCE [-o json]
+      RESOURCE: services, routes, upstreams, consumers, plugins, certificates, ca_certificates,
+      providers, models, dataplanes
   sluicectl [--admin-url URL] status
   sluicectl [--admin-url URL] dump > FILE
 

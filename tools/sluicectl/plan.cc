@@ -1,9 +1,11 @@
 #include "tools/sluicectl/plan.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -47,6 +49,8 @@ class Planner {
       : doc_(doc), current_(current), options_(options) {}
 
   std::vector<Action> Run() {
+    for (const DesiredEntity& c : doc_.ca_certificates) PlanEntity(c);
+    for (const DesiredEntity& c : doc_.certificates) PlanEntity(c);
     for (const DesiredEntity& u : doc_.upstreams) {
       const JsonObject* existing = PlanEntity(u);
       PlanTargets(u, existing);
@@ -58,6 +62,8 @@ class Planner {
       PlanCredentials(c, existing);
     }
     for (const DesiredEntity& p : doc_.plugins) PlanPlugin(p);
+    for (const DesiredEntity& p : doc_.providers) PlanEntity(p);
+    for (const DesiredEntity* m : DesiredModelsInOrder()) PlanEntity(*m);
     if (options_.prune) PlanDeletions();
     return std::move(actions_);
   }
@@ -213,6 +219,80 @@ class Planner {
     Add(std::move(a));
   }
 
+  // The references a model holds (fallbacks, then split entries) as written.
+  static std::vector<JsonObject> ModelRefs(const JsonObject& model) {
+    std::vector<JsonObject> refs;
+    if (const JsonValue* f = Member(model, "fallbacks");
+        f != nullptr && f->kind_case() == JsonValue::kListValue) {
+      for (const JsonValue& item : f->list_value().values())
+        if (item.kind_case() == JsonValue::kStructValue) refs.push_back(item.struct_value());
+    }
+    if (const JsonValue* sp = Member(model, "split");
+        sp != nullptr && sp->kind_case() == JsonValue::kListValue) {
+      for (const JsonValue& item : sp->list_value().values()) {
+        if (item.kind_case() != JsonValue::kStructValue) continue;
+        const JsonObject* ref = ObjectMember(item.struct_value(), "model");
+        if (ref != nullptr) refs.push_back(*ref);
+      }
+    }
+    return refs;
+  }
+
+  // `models` ordered so a model comes after every model it references (where the references
+  // form no cycle; the control plane refuses one). `find` maps a reference to a model or null.
+  static std::vector<const JsonObject*> ReferencedFirst(
+      const std::vector<const JsonObject*>& models,
+      const std::function<const JsonObject*(const JsonObject& ref)>& find) {
+    std::vector<const JsonObject*> out;
+    std::set<const JsonObject*> done, visiting;
+    std::function<void(const JsonObject*)> visit = [&](const JsonObject* m) {
+      if (done.count(m) > 0 || !visiting.insert(m).second) return;
+      for (const JsonObject& ref : ModelRefs(*m))
+        if (const JsonObject* next = find(ref)) visit(next);
+      visiting.erase(m);
+      done.insert(m);
+      out.push_back(m);
+    };
+    for (const JsonObject* m : models) visit(m);
+    return out;
+  }
+
+  // The file's models, each after the models it falls back or splits to, so those exist first.
+  std::vector<const DesiredEntity*> DesiredModelsInOrder() const {
+    std::map<std::string, const JsonObject*> by_name, by_id;
+    std::map<const JsonObject*, const DesiredEntity*> entity_of;
+    std::vector<const JsonObject*> fields;
+    for (const DesiredEntity& m : doc_.models) {
+      const std::string name = StringMember(m.fields, "name");
+      const std::string id = StringMember(m.fields, "id");
+      if (!name.empty()) by_name[name] = &m.fields;
+      if (!id.empty()) by_id[id] = &m.fields;
+      entity_of[&m.fields] = &m;
+      fields.push_back(&m.fields);
+    }
+    auto find = [&](const JsonObject& ref) -> const JsonObject* {
+      const std::string name = StringMember(ref, "name");
+      const auto& index = name.empty() ? by_id : by_name;
+      auto it = index.find(name.empty() ? StringMember(ref, "id") : name);
+      return it == index.end() ? nullptr : it->second;
+    };
+    std::vector<const DesiredEntity*> out;
+    for (const JsonObject* m : ReferencedFirst(fields, find)) out.push_back(entity_of[m]);
+    return out;
+  }
+
+  // The control plane's models, each before the models it references: an order to delete in.
+  std::vector<const JsonObject*> CurrentModelsReferrersFirst() const {
+    std::vector<const JsonObject*> models;
+    for (const JsonObject& m : current_.Of(EntityKind::kModel)) models.push_back(&m);
+    auto find = [&](const JsonObject& ref) {
+      return current_.FindById(EntityKind::kModel, StringMember(ref, "id"));
+    };
+    std::vector<const JsonObject*> order = ReferencedFirst(models, find);
+    std::reverse(order.begin(), order.end());
+    return order;
+  }
+
   void PlanDeletions() {
     auto prune_kind = [&](EntityKind kind) {
       if (doc_.sections.count(kind) == 0) return;
@@ -228,6 +308,16 @@ class Planner {
     auto queued = [&](EntityKind kind) {
       for (Action& a : later_deletions_[kind]) actions_.push_back(std::move(a));
     };
+    if (doc_.sections.count(EntityKind::kModel) > 0) {
+      for (const JsonObject* m : CurrentModelsReferrersFirst()) {
+        const std::string id = StringMember(*m, "id");
+        if (kept_.count({EntityKind::kModel, id}) > 0) continue;
+        actions_.push_back(Deletion(EntityKind::kModel,
+                                    current_.DisplayName(EntityKind::kModel, id),
+                                    absl::StrCat("/models/", PathSegment(id))));
+      }
+    }
+    prune_kind(EntityKind::kProvider);
     prune_kind(EntityKind::kPlugin);
     prune_kind(EntityKind::kRoute);
     prune_kind(EntityKind::kService);
@@ -235,6 +325,8 @@ class Planner {
     prune_kind(EntityKind::kUpstream);
     queued(EntityKind::kCredential);
     prune_kind(EntityKind::kConsumer);
+    prune_kind(EntityKind::kCertificate);
+    prune_kind(EntityKind::kCaCertificate);
   }
 
   // The fields of `given` (with defaults for those it leaves out) that differ from `existing`.
@@ -247,12 +339,35 @@ class Planner {
     for (const std::string& field : SortedKeys(want)) {
       const JsonValue& w = want.fields().at(field);
       const JsonValue* h = Member(existing, field);
+      // A field an older control plane does not have yet, which the file leaves at its default.
+      if (h == nullptr && Member(given, field) == nullptr) continue;
       const JsonValue have = h == nullptr ? NullValue() : *h;
       EntityKind ref_kind;
       if (kind != EntityKind::kTarget && RefKind(field, &ref_kind)) {
         CompareRef(field, ref_kind, w, have, &changes);
       } else if (kind == EntityKind::kPlugin && field == "config") {
         ComparePluginConfig(StringMember(want, "name"), w, have, &changes);
+      } else if (kind == EntityKind::kModel && field == "fallbacks") {
+        CompareRefList(field, EntityKind::kModel, w, have, &changes);
+      } else if (kind == EntityKind::kService && field == "ca_certificates") {
+        CompareRefList(field, EntityKind::kCaCertificate, w, have, &changes);
+      } else if (kind == EntityKind::kModel && field == "split") {
+        CompareSplit(w, have, &changes);
+      } else if (kind == EntityKind::kCertificate && field == "key") {
+        CompareSecret(field, w, have, &changes);
+      } else if (!NestedDefaults(kind, field).fields().empty()) {
+        CompareNested(kind, field, w, have, &changes);
+      } else if (kind == EntityKind::kCertificate && field == "snis") {
+        // The control plane stores SNIs in lower case.
+        JsonValue lower = w;
+        if (lower.kind_case() == JsonValue::kListValue) {
+          for (JsonValue& item : *lower.mutable_list_value()->mutable_values()) {
+            if (item.kind_case() == JsonValue::kStringValue)
+              absl::AsciiStrToLower(item.mutable_string_value());
+          }
+        }
+        if (!JsonEqual(lower, have))
+          changes.push_back(absl::StrCat(field, ": ", Shown(have), " -> ", Shown(w)));
       } else if (!JsonEqual(w, have)) {
         changes.push_back(absl::StrCat(field, ": ", Shown(have), " -> ", Shown(w)));
       }
@@ -279,6 +394,132 @@ class Planner {
     const std::string have_shown =
         have_id.empty() ? "null" : current_.DisplayName(ref_kind, have_id);
     changes->push_back(absl::StrCat(field, ": ", have_shown, " -> ", want_shown));
+  }
+
+  // A secret is shown as kRedacted: "<redacted>" in the file keeps it and matches; a secret given
+  // in the file cannot be compared with the stored one, so it is always sent (and never printed).
+  static void CompareSecret(const std::string& label, const JsonValue& want, const JsonValue& have,
+                            std::vector<std::string>* changes) {
+    const std::string w = want.kind_case() == JsonValue::kStringValue ? want.string_value() : "";
+    const std::string h = have.kind_case() == JsonValue::kStringValue ? have.string_value() : "";
+    if (w == h) return;  // both kept, or both empty
+    if (w.empty() || w == kRedacted) {
+      changes->push_back(absl::StrCat(label, ": ", Shown(StringValue(h)), " -> ",
+                                      Shown(StringValue(w))));
+      return;
+    }
+    changes->push_back(absl::StrCat(label,
+                                    ": sent again (a secret in the file cannot be compared with "
+                                    "the stored one; write \"<redacted>\" to keep it)"));
+  }
+
+  // An object of settings (a provider's auth, a model's price), field by field over its defaults.
+  static void CompareNested(EntityKind kind, const std::string& field, const JsonValue& want,
+                            const JsonValue& have, std::vector<std::string>* changes) {
+    const JsonObject defaults = NestedDefaults(kind, field);
+    const JsonObject w = WithDefaults(
+        want.kind_case() == JsonValue::kStructValue ? want.struct_value() : JsonObject(),
+        defaults);
+    const JsonObject h = have.kind_case() == JsonValue::kStructValue ? have.struct_value()
+                                                                     : JsonObject();
+    for (const std::string& key : SortedKeys(w)) {
+      const JsonValue& wv = w.fields().at(key);
+      const JsonValue* hv = Member(h, key);
+      const JsonValue have_value = hv == nullptr ? NullValue() : *hv;
+      const std::string label = absl::StrCat(field, ".", key);
+      if (kind == EntityKind::kProvider && field == "auth" && key == "secret") {
+        CompareSecret(label, wv, have_value, changes);
+      } else if (!JsonEqual(wv, have_value)) {
+        changes->push_back(absl::StrCat(label, ": ", Shown(have_value), " -> ", Shown(wv)));
+      }
+    }
+  }
+
+  // How a list of references shows: names where there are names.
+  std::string RefListText(EntityKind kind, const std::vector<std::string>& ids) const {
+    std::vector<std::string> names;
+    for (const std::string& id : ids) names.push_back(current_.DisplayName(kind, id));
+    return absl::StrCat("[", absl::StrJoin(names, ", "), "]");
+  }
+
+  // The id a list item refers to: a reference object ({name}, {id}) or, in ca_certificates, a
+  // plain id or name. "" when it names nothing that exists yet.
+  std::string ResolveItem(EntityKind kind, const JsonValue& item) const {
+    if (item.kind_case() == JsonValue::kStringValue)
+      return current_.ResolveIdOrName(kind, item.string_value());
+    if (item.kind_case() == JsonValue::kStructValue)
+      return current_.Resolve(kind, item.struct_value());
+    return "";
+  }
+
+  static std::string ItemText(const JsonValue& item) {
+    if (item.kind_case() == JsonValue::kStringValue) return item.string_value();
+    if (item.kind_case() != JsonValue::kStructValue) return ToJson(item);
+    std::string name = StringMember(item.struct_value(), "name");
+    return name.empty() ? StringMember(item.struct_value(), "id") : name;
+  }
+
+  void CompareRefList(const std::string& field, EntityKind kind, const JsonValue& want,
+                      const JsonValue& have, std::vector<std::string>* changes) const {
+    std::vector<std::string> want_ids, want_text, have_ids;
+    bool resolvable = true;
+    if (want.kind_case() == JsonValue::kListValue) {
+      for (const JsonValue& item : want.list_value().values()) {
+        std::string id = ResolveItem(kind, item);
+        resolvable = resolvable && !id.empty();
+        want_text.push_back(id.empty() ? ItemText(item) + " (not there yet)"
+                                       : current_.DisplayName(kind, id));
+        want_ids.push_back(std::move(id));
+      }
+    }
+    if (have.kind_case() == JsonValue::kListValue) {
+      for (const JsonValue& item : have.list_value().values()) {
+        have_ids.push_back(item.kind_case() == JsonValue::kStringValue
+                               ? item.string_value()
+                               : StringMember(item.struct_value(), "id"));
+      }
+    }
+    if (resolvable && want_ids == have_ids) return;
+    changes->push_back(absl::StrCat(field, ": ", RefListText(kind, have_ids), " -> [",
+                                    absl::StrJoin(want_text, ", "), "]"));
+  }
+
+  // A model's split: the same models, in the same order, with the same weights.
+  void CompareSplit(const JsonValue& want, const JsonValue& have,
+                    std::vector<std::string>* changes) const {
+    auto entries = [&](const JsonValue& list, bool resolve, bool* resolvable) {
+      std::vector<std::pair<std::string, std::string>> out;  // (id or text, weight)
+      if (list.kind_case() != JsonValue::kListValue) return out;
+      for (const JsonValue& item : list.list_value().values()) {
+        if (item.kind_case() != JsonValue::kStructValue) {
+          *resolvable = false;
+          out.emplace_back(ToJson(item), "");
+          continue;
+        }
+        const JsonObject& e = item.struct_value();
+        const JsonObject* ref = ObjectMember(e, "model");
+        std::string id = ref == nullptr ? "" : resolve ? current_.Resolve(EntityKind::kModel, *ref)
+                                                       : StringMember(*ref, "id");
+        if (id.empty()) {
+          *resolvable = false;
+          id = ref == nullptr ? "?" : ItemText(ObjectValue(*ref)) + " (not there yet)";
+        }
+        const JsonValue* weight = Member(e, "weight");
+        out.emplace_back(id, weight == nullptr || IsNull(*weight) ? "0" : ToJson(*weight));
+      }
+      return out;
+    };
+    bool resolvable = true, ignored = true;
+    const auto w = entries(want, true, &resolvable);
+    const auto h = entries(have, false, &ignored);
+    if (resolvable && w == h) return;
+    auto text = [&](const std::vector<std::pair<std::string, std::string>>& list) {
+      std::vector<std::string> parts;
+      for (const auto& [id, weight] : list)
+        parts.push_back(absl::StrCat(current_.DisplayName(EntityKind::kModel, id), ":", weight));
+      return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
+    };
+    changes->push_back(absl::StrCat("split: ", text(h), " -> ", text(w)));
   }
 
   void ComparePluginConfig(const std::string& plugin, const JsonValue& want, const JsonValue& have,

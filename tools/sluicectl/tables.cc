@@ -78,6 +78,41 @@ std::vector<std::string> Row(const std::string& resource, const JsonObject& o,
     return {Text(o, "name"), scope.empty() ? "global" : absl::StrJoin(scope, " "),
             Text(o, "enabled"), Text(o, "id")};
   }
+  if (resource == "certificates") {
+    return {OrDash(Text(o, "name")), OrDash(Text(o, "snis")), Text(o, "id")};
+  }
+  if (resource == "ca_certificates") return {OrDash(Text(o, "name")), Text(o, "id")};
+  if (resource == "providers") {
+    return {Text(o, "name"), Text(o, "kind"), Text(o, "base_url"), Text(o, "id")};
+  }
+  if (resource == "models") {
+    std::vector<std::string> routing;
+    if (const JsonValue* split = Member(o, "split");
+        split != nullptr && split->kind_case() == JsonValue::kListValue) {
+      for (const JsonValue& e : split->list_value().values()) {
+        if (e.kind_case() != JsonValue::kStructValue) continue;
+        routing.push_back(absl::StrCat(Ref(e.struct_value(), "model", names), ":",
+                                       Text(e.struct_value(), "weight")));
+      }
+    }
+    std::string fallbacks;
+    if (const JsonValue* f = Member(o, "fallbacks");
+        f != nullptr && f->kind_case() == JsonValue::kListValue) {
+      std::vector<std::string> parts;
+      for (const JsonValue& ref : f->list_value().values()) {
+        if (ref.kind_case() != JsonValue::kStructValue) continue;
+        const std::string id = StringMember(ref.struct_value(), "id");
+        auto it = names.find(id);
+        parts.push_back(it == names.end() || it->second.empty() ? id : it->second);
+      }
+      fallbacks = absl::StrJoin(parts, ",");
+    }
+    return {Text(o, "name"),
+            routing.empty() ? OrDash(Ref(o, "provider", names)) : "(split)",
+            routing.empty() ? OrDash(Text(o, "model")) : absl::StrJoin(routing, ","),
+            OrDash(fallbacks),
+            Text(o, "id")};
+  }
   // dataplanes
   std::string nack = "-";
   if (const JsonObject* n = ObjectMember(o, "last_nack")) {
@@ -100,6 +135,10 @@ std::vector<std::string> Header(const std::string& resource) {
   if (resource == "upstreams") return {"NAME", "ALGORITHM", "ID"};
   if (resource == "consumers") return {"USERNAME", "CUSTOM_ID", "ID"};
   if (resource == "plugins") return {"NAME", "SCOPE", "ENABLED", "ID"};
+  if (resource == "certificates") return {"NAME", "SNIS", "ID"};
+  if (resource == "ca_certificates") return {"NAME", "ID"};
+  if (resource == "providers") return {"NAME", "KIND", "BASE_URL", "ID"};
+  if (resource == "models") return {"NAME", "PROVIDER", "MODEL", "FALLBACKS", "ID"};
   return {"NODE_ID", "HOSTNAME", "ADDRESS", "CONNECTED", "ACKED_VERSION", "LAST_SEEN", "LAST_NACK"};
 }
 
@@ -124,8 +163,9 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
 }
 
 const std::vector<std::string_view>& ListableResources() {
-  static const std::vector<std::string_view> kResources = {"services",  "routes",  "upstreams",
-                                                           "consumers", "plugins", "dataplanes"};
+  static const std::vector<std::string_view> kResources = {
+      "services",     "routes",          "upstreams", "consumers", "plugins",
+      "certificates", "ca_certificates", "providers", "models",    "dataplanes"};
   return kResources;
 }
 

@@ -18,7 +18,8 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 const std::vector<std::string_view>& ListableResources();
 
 // A table of `items` (JSON objects of the collection `resource`). `names` maps ids of services,
-// routes and consumers to their names, to show references by name; `now` (Unix seconds) dates
+// routes, consumers, providers and models to their names, to show references by name; `now`
+// (Unix seconds) dates
 // data planes' last contact.
 absl::StatusOr<std::string> FormatResourceTable(std::string_view resource,
                                                 const std::vector<std::string>& items,

@@ -161,7 +161,28 @@ bool YamlToJson(const YAML::Node& node, const std::string& path, JsonValue* out,
   return true;
 }
 
+namespace {
+
+// Multi-line text (PEM) reads best as a literal block (|). Only text that reads back exactly:
+// one final line break (the block's default chomping keeps one), no other control characters,
+// no line ending in a space (a blank line of spaces would come back empty), and a first line that
+// does not start with a space (that would need an indentation indicator).
+bool FitsLiteralBlock(std::string_view s) {
+  if (s.size() < 2 || s.back() != '\n' || s[s.size() - 2] == '\n') return false;
+  if (s.front() == ' ' || s.front() == '\n' || s.find(" \n") != std::string_view::npos)
+    return false;
+  for (unsigned char c : s)
+    if ((c < 0x20 && c != '\n') || c == 0x7f) return false;
+  return true;
+}
+
+}  // namespace
+
 void EmitString(std::string_view s, YAML::Emitter* out) {
+  if (FitsLiteralBlock(s)) {
+    *out << YAML::Literal << std::string(s);
+    return;
+  }
   if (NeedsQuotes(s)) *out << YAML::DoubleQuoted;
   *out << std::string(s);
 }

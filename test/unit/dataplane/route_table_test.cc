@@ -1,6 +1,7 @@
 #include "dataplane/router/route_table.h"
 
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "google/protobuf/struct.pb.h"
 
@@ -130,6 +131,56 @@ TEST_CASE("ties go to the route created first", "[router]") {
   t.routes = {a, b};
   t.Build();
   CHECK(t.Match("GET", "x", "/same") == "a-first");
+}
+
+}  // namespace
+}  // namespace sluice::router
+
+namespace sluice::router {
+namespace {
+
+// The indexes (hash by exact path and prefix, host groups, RE2::Set) must pick exactly the route
+// a scan in precedence order picks, for any mix of routes and requests.
+TEST_CASE("indexed matching agrees with a scan over every route", "[router]") {
+  std::mt19937 rng(Catch::rngSeed() + 7);
+  auto pick = [&](std::vector<std::string> v) { return v[rng() % v.size()]; };
+  const std::vector<std::string> segments = {"v1", "v2", "chat", "models", "a", "ab", "x1", "users"};
+  auto random_path = [&]() {
+    std::string p;
+    int n = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < n; ++i) p += "/" + pick(segments);
+    return p;
+  };
+  for (int round = 0; round < 20; ++round) {
+    Table t;
+    int count = 20 + static_cast<int>(rng() % 300);
+    for (int i = 0; i < count; ++i) {
+      std::vector<std::string> paths, hosts, methods;
+      int kind = static_cast<int>(rng() % 5);
+      if (kind == 0) paths.push_back(random_path());
+      if (kind == 1) paths.push_back("=" + random_path());
+      if (kind == 2) paths.push_back("~" + random_path() + "/[a-z0-9]+$");
+      if (kind == 3) paths.push_back(random_path().substr(0, 1 + rng() % 5));
+      if (rng() % 3 == 0) hosts.push_back(pick({"api.example.com", "b.example.com", "*.example.com", "api.*", "other.test"}));
+      if (rng() % 4 == 0) methods.push_back(pick({"GET", "POST"}));
+      auto r = MakeRoute("r" + std::to_string(i), paths, hosts, methods);
+      r.set_created_at(static_cast<uint32_t>(rng() % 50));
+      r.set_regex_priority(static_cast<int32_t>(rng() % 3));
+      t.routes.push_back(std::move(r));
+    }
+    t.Build();
+    for (int q = 0; q < 300; ++q) {
+      std::string path = random_path() + (rng() % 2 ? "/" + pick(segments) : "");
+      std::string host = pick({"api.example.com", "API.Example.com", "b.example.com", "c.example.com", "api.test", "other.test", ""});
+      std::string method = pick({"GET", "POST", "PUT"});
+      MatchInput in{method, host, path, nullptr};
+      RouteMatch a = t.table->Match(in);
+      RouteMatch b = t.table->MatchByScan(in);
+      INFO(method << " " << host << " " << path);
+      REQUIRE((a.route == nullptr ? "" : a.route->id) == (b.route == nullptr ? "" : b.route->id));
+      REQUIRE(a.strip_length == b.strip_length);
+    }
+  }
 }
 
 }  // namespace

@@ -29,6 +29,14 @@ TEST_CASE("workers adopt snapshots published from another thread", "[worker]") {
   }
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->Run(); });
+  // WaitAdopted() returns at once for a loop that is not running yet: wait until each runs (a
+  // posted task has run), or a slow thread start would make the checks below meaningless.
+  for (auto& w : workers) {
+    std::atomic<bool> ran{false};
+    w->Post([&ran] { ran = true; });
+    for (int i = 0; i < 5000 && !ran; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    REQUIRE(ran);
+  }
 
   // Every loop reads the snapshot it holds on its own thread while versions keep coming.
   std::atomic<uint64_t> max_seen{0};
@@ -56,6 +64,10 @@ TEST_CASE("workers adopt snapshots published from another thread", "[worker]") {
     for (auto& w : workers) REQUIRE(w->WaitAdopted(v, 5000));
   }
   for (auto& w : workers) CHECK(w->adopted_version() == 200);
+  // On a loaded machine the reader may not have had a turn yet: give it one.
+  for (int i = 0; i < 5000 && max_seen.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   stop_readers = true;
   reader.join();
   CHECK(max_seen.load() > 0);

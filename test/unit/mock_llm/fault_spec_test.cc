@@ -24,6 +24,16 @@ TEST_CASE("fault headers set the spec, names in any case", "[mock_llm]") {
   CHECK(spec.echo_chunked);
 }
 
+TEST_CASE("tool headers name the tool and carry the arguments as given", "[mock_llm]") {
+  FaultSpec spec;
+  REQUIRE(ApplyFaultHeader("X-Mock-Tool-Call", "get_weather-2", &spec).ok());
+  REQUIRE(ApplyFaultHeader("x-mock-tool-args", R"({"city":"Oslo"})", &spec).ok());
+  CHECK(spec.tool_call == "get_weather-2");
+  CHECK(spec.tool_args == R"({"city":"Oslo"})");
+  CHECK_FALSE(ApplyFaultHeader("x-mock-tool-call", std::string(65, 'a'), &spec).ok());
+  CHECK(ApplyFaultHeader("x-mock-tool-call", std::string(64, 'a'), &spec).ok());
+}
+
 TEST_CASE("headers that are not known x-mock-* ones leave the spec alone", "[mock_llm]") {
   FaultSpec spec;
   CHECK(ApplyFaultHeader("x-mock-something-new", "zzz", &spec).ok());
@@ -43,6 +53,8 @@ TEST_CASE("bad fault values are errors, not silently ignored", "[mock_llm]") {
       {"x-mock-status", " 500"},    {"x-mock-delay-ms", "-1"},   {"x-mock-delay-ms", "1e3"},
       {"x-mock-delay-ms", "999999999"}, {"x-mock-tokens", ""},   {"x-mock-tokens", "2000000"},
       {"x-mock-echo-chunked", "yes"},   {"x-mock-retry-after", ""},
+      {"x-mock-tool-call", ""},         {"x-mock-tool-call", "get weather"},
+      {"x-mock-tool-call", "a\"b"},      {"x-mock-tool-args", ""},
   };
   for (const auto& [name, value] : bad) {
     INFO(name << ": '" << value << "'");

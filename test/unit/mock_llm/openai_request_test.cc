@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 namespace sluice::mock_llm {
 namespace {
@@ -86,6 +87,20 @@ TEST_CASE("ParseChat rejects malformed and invalid bodies with a client message"
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],
            "stream_options":{"include_usage":1}})",
        "include_usage"},
+      {R"({"model":"m","messages":[{"role":"tool","content":"22C"}]})",
+       "messages[0].tool_call_id"},
+      // Arguments must be a JSON string; an object is what a careless Anthropic translation sends.
+      {R"({"model":"m","messages":[{"role":"assistant","content":null,"tool_calls":[
+           {"id":"c1","type":"function","function":{"name":"f","arguments":{"a":1}}}]}]})",
+       "messages[0].tool_calls"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"stop":[1]})", "'stop'"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"stop":["a","b","c","d","e"]})",
+       "at most 4"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],
+           "tools":[{"type":"function","function":{}}]})",
+       "'tools'"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"always"})",
+       "'tool_choice'"},
   };
   for (const Case& c : cases) {
     INFO(c.body);
@@ -94,6 +109,47 @@ TEST_CASE("ParseChat rejects malformed and invalid bodies with a client message"
     CHECK(req.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK_THAT(std::string(req.status().message()), Catch::Contains(c.message_part));
   }
+}
+
+TEST_CASE("ParseChat reads stop, tools and tool_choice", "[mock_llm]") {
+  OpenAiRequestParser parser;
+  absl::StatusOr<ChatRequest> req = parser.ParseChat(R"({"model":"m",
+    "messages":[{"role":"user","content":"x"},
+                {"role":"assistant","content":null,"tool_calls":[
+                  {"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                {"role":"tool","tool_call_id":"c1","content":"abcde"}],
+    "stop":["tok3",""],
+    "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object",
+               "properties":{"city":{"type":"string"},"n":{"type":["integer","null"]}}}}},
+             {"type":"function","function":{"name":"g"}},
+             {"type":"web_search"}],
+    "tool_choice":{"type":"function","function":{"name":"g"}}})");
+  REQUIRE(req.ok());
+  CHECK(req->stop == std::vector<std::string>{"tok3"});
+  REQUIRE(req->tools.size() == 2);
+  CHECK(req->tools[0].name == "f");
+  CHECK(req->tools[0].arguments_json == R"({"city":"mock","n":1})");
+  CHECK(req->tools[1].arguments_json == "{}");
+  CHECK(req->tool_choice.mode == ToolChoice::Mode::kNamed);
+  CHECK(req->tool_choice.name == "g");
+  // user 1 + assistant (no content) 1 + tool "abcde" 2.
+  CHECK(req->prompt_tokens == 4);
+
+  req = parser.ParseChat(R"({"model":"m","messages":[{"role":"user","content":"x"}],
+                             "stop":"END","tool_choice":"required"})");
+  REQUIRE(req.ok());
+  CHECK(req->stop == std::vector<std::string>{"END"});
+  CHECK(req->tool_choice.mode == ToolChoice::Mode::kAny);
+}
+
+TEST_CASE("Azure requests may leave the model out: the deployment names it", "[mock_llm]") {
+  OpenAiRequestParser parser;
+  const std::string chat = R"({"messages":[{"role":"user","content":"x"}]})";
+  CHECK_FALSE(parser.ParseChat(chat).ok());
+  CHECK(parser.ParseChat(chat, /*model_required=*/false).ok());
+  const std::string embeddings = R"({"input":"x"})";
+  CHECK_FALSE(parser.ParseEmbeddings(embeddings).ok());
+  CHECK(parser.ParseEmbeddings(embeddings, /*model_required=*/false).ok());
 }
 
 TEST_CASE("ParseEmbeddings accepts strings, string arrays and token ids", "[mock_llm]") {

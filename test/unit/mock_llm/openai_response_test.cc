@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "common/strings.h"
 #include "absl/strings/match.h"
+#include "tools/mock-llm/fault_spec.h"  // kMaxCompletionTokens
 #include "tools/mock-llm/mock_stats.h"
 
 namespace sluice::mock_llm {
@@ -40,8 +41,11 @@ TEST_CASE("ChooseCompletionLength: header, then max_tokens, then 16", "[mock_llm
 }
 
 TEST_CASE("FormatChatCompletion is a chat.completion with usage", "[mock_llm]") {
+  CompletionPlan plan;
+  plan.tokens = 3;
+  plan.stop = StopReason::kMaxTokens;
   const std::string body =
-      FormatChatCompletion({"chatcmpl-1", "my \"model\"", 1234}, 3, "length", {10, 3});
+      FormatChatCompletion({"chatcmpl-1", "my \"model\"", 1234}, plan, {10, 3});
   simdjson::dom::parser parser;
   element doc;
   REQUIRE_FALSE(parser.parse(body).get(doc));
@@ -73,8 +77,8 @@ TEST_CASE("OpenAiChatStream emits role, tokens, finish, usage and [DONE]", "[moc
   MockStats stats;
   OpenAiChatStream::Options options;
   options.meta = {"chatcmpl-s", "m", 99};
-  options.tokens = 4;
-  options.finish_reason = "stop";
+  options.plan.tokens = 4;
+  options.plan.stop = StopReason::kEndTurn;
   options.include_usage = GENERATE(true, false);
   options.usage = {6, 4};
   options.stats = &stats;
@@ -123,6 +127,92 @@ TEST_CASE("OpenAiChatStream emits role, tokens, finish, usage and [DONE]", "[moc
   CHECK(content == CompletionText(4));
   CHECK(stats.prompt_tokens.load() == (options.include_usage ? 6 : 0));
   CHECK(stats.completion_tokens.load() == (options.include_usage ? 4 : 0));
+  CHECK(stats.api(ProviderApi::kOpenAi).prompt_tokens.load() == stats.prompt_tokens.load());
+  CHECK(stats.api(ProviderApi::kAzure).prompt_tokens.load() == 0);
+}
+
+// The data objects of an OpenAI stream (everything but [DONE]), parsed.
+std::vector<std::string> ChunkJson(const std::vector<std::string>& events) {
+  std::vector<std::string> out;
+  for (const std::string& e : events) {
+    if (e == "data: [DONE]\n\n") continue;
+    REQUIRE(absl::StartsWith(e, "data: "));
+    out.push_back(e.substr(6, e.size() - 8));
+  }
+  return out;
+}
+
+TEST_CASE("FormatChatCompletion cut by a stop sequence says stop and keeps the prefix",
+          "[mock_llm]") {
+  const CompletionPlan plan = PlanCompletion({5, "stop"}, {"tok3"}, std::nullopt);
+  const std::string body = FormatChatCompletion({"c", "m", 1}, plan, {1, plan.completion_tokens});
+  simdjson::dom::parser parser;
+  element doc;
+  REQUIRE_FALSE(parser.parse(body).get(doc));
+  CHECK(std::string_view(doc["choices"].at(0)["message"]["content"]) == "tok1 tok2 ");
+  CHECK(std::string_view(doc["choices"].at(0)["finish_reason"]) == "stop");
+  CHECK(int64_t(doc["usage"]["completion_tokens"]) == 3);
+}
+
+TEST_CASE("a tool call: message with tool_calls, arguments as a JSON string", "[mock_llm]") {
+  CompletionPlan plan = PlanCompletion(
+      {16, "stop"}, {}, ToolCall{"call_1", "get_weather", R"({"city":"Zürich \"old\""})"});
+  const std::string body = FormatChatCompletion({"c", "m", 1}, plan, {2, plan.completion_tokens});
+  simdjson::dom::parser parser;
+  element doc;
+  REQUIRE_FALSE(parser.parse(body).get(doc));
+  element message = doc["choices"].at(0)["message"];
+  CHECK(message["content"].is_null());
+  element call = message["tool_calls"].at(0);
+  CHECK(std::string_view(call["id"]) == "call_1");
+  CHECK(std::string_view(call["type"]) == "function");
+  CHECK(std::string_view(call["function"]["name"]) == "get_weather");
+  CHECK(std::string_view(call["function"]["arguments"]) == R"({"city":"Zürich \"old\""})");
+  CHECK(std::string_view(doc["choices"].at(0)["finish_reason"]) == "tool_calls");
+  CHECK(int64_t(doc["usage"]["completion_tokens"]) == plan.completion_tokens);
+}
+
+TEST_CASE("a streamed tool call rebuilds the arguments from its pieces", "[mock_llm]") {
+  MockStats stats;
+  OpenAiChatStream::Options options;
+  options.meta = {"chatcmpl-t", "m", 1};
+  const std::string args = R"({"query":"naïve café","limit":1})";
+  options.plan = PlanCompletion({16, "stop"}, {}, ToolCall{"call_9", "search", args});
+  options.include_usage = true;
+  options.usage = {3, options.plan.completion_tokens};
+  options.stats = &stats;
+  options.api = ProviderApi::kAzure;
+  OpenAiChatStream stream(options);
+  const std::vector<std::string> chunks = ChunkJson(Drain(stream));
+  const size_t pieces = SplitArguments(args).size();
+  REQUIRE(pieces > 2);
+  REQUIRE(chunks.size() == 1 + pieces + 1 + 1);
+  simdjson::dom::parser parser;
+  std::string rebuilt;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    INFO(chunks[i]);
+    element doc;
+    REQUIRE_FALSE(parser.parse(chunks[i]).get(doc));
+    simdjson::dom::array choices = doc["choices"];
+    if (choices.size() == 0) continue;
+    element delta = choices.at(0)["delta"];
+    element calls;
+    if (delta["tool_calls"].get(calls)) continue;
+    element call = calls.at(0);
+    CHECK(int64_t(call["index"]) == 0);
+    if (i == 0) {
+      CHECK(std::string_view(call["id"]) == "call_9");
+      CHECK(std::string_view(call["function"]["name"]) == "search");
+      CHECK(delta["content"].is_null());
+    }
+    rebuilt.append(std::string_view(call["function"]["arguments"]));
+  }
+  CHECK(rebuilt == args);
+  element finish;
+  REQUIRE_FALSE(parser.parse(chunks[chunks.size() - 2]).get(finish));
+  CHECK(std::string_view(finish["choices"].at(0)["finish_reason"]) == "tool_calls");
+  CHECK(stats.api(ProviderApi::kAzure).completion_tokens.load() == options.plan.completion_tokens);
+  CHECK(stats.api(ProviderApi::kOpenAi).completion_tokens.load() == 0);
 }
 
 TEST_CASE("embedding vectors are deterministic unit vectors", "[mock_llm]") {

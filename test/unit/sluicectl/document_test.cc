@@ -87,8 +87,8 @@ TEST_CASE("Document: errors name the file, line, column and entity", "[sluicectl
   CHECK(ErrorOf("services:\n  - name: x\n  - name: y\n  - name: x\n") ==
         "sluice.yaml:4:5: services[2]: duplicate service 'x' (first at line 2)");
   CHECK(ErrorOf("servces: []\n") ==
-        "sluice.yaml:1:1: servces: unknown section; expected services, routes, upstreams, "
-        "consumers or plugins");
+        "sluice.yaml:1:1: servces: unknown section; expected one of services, routes, upstreams, "
+        "consumers, plugins, certificates, ca_certificates, providers, models");
   CHECK(ErrorOf("routes:\n  - paths: [/a]\n") ==
         "sluice.yaml:2:5: routes[0]: name is required (or id): sluicectl matches routes by it");
   CHECK(ErrorOf("services:\n  - name: 123\n") ==
@@ -101,10 +101,10 @@ TEST_CASE("Document: errors name the file, line, column and entity", "[sluicectl
         "sluice.yaml:3:17: services[0].created_at: is set by the control plane; remove it");
   CHECK(ErrorOf("- a\n") ==
         "sluice.yaml:1:1: expected a mapping with the sections services, routes, upstreams, "
-        "consumers, plugins");
+        "consumers, plugins, certificates, ca_certificates, providers, models");
   CHECK(ErrorOf("") ==
         "sluice.yaml: the file is empty; expected sections services, routes, upstreams, "
-        "consumers, plugins");
+        "consumers, plugins, certificates, ca_certificates, providers, models");
   CHECK(ErrorOf("services:\n  - name: a\n    read_timeout: .inf\n") ==
         "sluice.yaml:3:19: services[0].read_timeout: '.inf' cannot be written in JSON");
 }

@@ -1,57 +1,88 @@
-#include "dataplane/upstream/upstream_connection.h"
+#include "dataplane/upstream/h1_client_connection.h"
 
 #include <event2/buffer.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "common/log.h"
 #include "dataplane/upstream/connection_pool.h"
+#include "dataplane/upstream/upstream_tls.h"
 
 namespace sluice {
 
-const char* UpstreamErrorName(UpstreamError e) {
-  switch (e) {
-    case UpstreamError::kConnectFailed: return "connect_failed";
-    case UpstreamError::kConnectTimeout: return "connect_timeout";
-    case UpstreamError::kReadTimeout: return "read_timeout";
-    case UpstreamError::kWriteTimeout: return "write_timeout";
-    case UpstreamError::kReset: return "reset";
-    case UpstreamError::kProtocol: return "protocol_error";
-  }
-  return "unknown";
+namespace {
+
+void AppendDecimal(std::string* out, uint64_t n) {
+  char buf[24];
+  int len = snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
+  out->append(buf, static_cast<size_t>(len));
 }
 
-UpstreamConnection::UpstreamConnection(Worker* worker, ConnectionPool* pool, std::string key,
-                                       std::string host, int port)
-    : worker_(worker), pool_(pool), key_(std::move(key)), host_(std::move(host)), port_(port) {
+}  // namespace
+
+H1ClientConnection::H1ClientConnection(Worker* worker, ConnectionPool* pool,
+                                       const UpstreamPeer& peer)
+    : worker_(worker),
+      pool_(pool),
+      host_(peer.host),
+      port_(peer.port),
+      tls_(peer.tls),
+      tls_id_(peer.tls == nullptr ? 0 : peer.tls->id()) {
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
   timer_ = evtimer_new(worker_->base(), &OnTimer, this);
 }
 
-UpstreamConnection::~UpstreamConnection() {
+H1ClientConnection::~H1ClientConnection() {
   Close();
   if (timer_ != nullptr) event_free(timer_);
 }
 
-void UpstreamConnection::ArmTimer(TimerPhase phase) {
+namespace {
+int64_t CachedNowMs(event_base* base) {
+  timeval tv;
+  event_base_gettimeofday_cached(base, &tv);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+}  // namespace
+
+void H1ClientConnection::ArmTimer(TimerPhase phase) {
   timer_phase_ = phase;
   uint32_t ms = 0;
   switch (phase) {
     case TimerPhase::kNone:
-      evtimer_del(timer_);
-      return;
+      return;  // a pending timer finds nothing to do when it fires
     case TimerPhase::kConnect: ms = timeouts_.connect_ms; break;
     case TimerPhase::kWrite: ms = timeouts_.write_ms; break;
     case TimerPhase::kRead: ms = timeouts_.read_ms; break;
     case TimerPhase::kIdle: ms = ConnectionPool::kIdleTimeoutMs; break;
   }
+  int64_t now = CachedNowMs(worker_->base());
+  timer_deadline_ms_ = now + ms;
+  // Lazy re-arming, as in H1ServerConnection: a timer already due no later than the new deadline
+  // stays and is re-armed for the rest when it fires early, so a request costs no timer-heap
+  // work for its write, read and idle phases.
+  if (timer_fires_ms_ != 0 && timer_fires_ms_ <= timer_deadline_ms_) return;
+  ScheduleTimer(now, ms);
+}
+
+void H1ClientConnection::ScheduleTimer(int64_t now, int64_t ms) {
+  timer_fires_ms_ = now + ms;
   timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
   evtimer_add(timer_, &tv);
 }
 
-void UpstreamConnection::OnTimer(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<UpstreamConnection*>(arg);
+void H1ClientConnection::OnTimer(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<H1ClientConnection*>(arg);
+  self->timer_fires_ms_ = 0;
+  if (self->closed_ || self->timer_phase_ == TimerPhase::kNone) return;
+  int64_t now = CachedNowMs(self->worker_->base());
+  if (now < self->timer_deadline_ms_) {
+    self->ScheduleTimer(now, self->timer_deadline_ms_ - now);
+    return;
+  }
   switch (self->timer_phase_) {
     case TimerPhase::kNone:
       return;
@@ -65,47 +96,103 @@ void UpstreamConnection::OnTimer(evutil_socket_t, short, void* arg) {
   }
 }
 
-void UpstreamConnection::Connect(UpstreamHandler* handler, const UpstreamTimeouts& timeouts) {
+void H1ClientConnection::Connect(UpstreamHandler* handler, const UpstreamTimeouts& timeouts) {
   handler_ = handler;
   timeouts_ = timeouts;
   ArmTimer(TimerPhase::kConnect);
   sock_ = std::make_unique<StreamSocket>(worker_, host_, port_, this);
 }
 
-void UpstreamConnection::OnConnected(int error) {
+void H1ClientConnection::OnConnected(int error) {
   if (error != 0) {
-    if (error > 0) LOG_DEBUG("upstream ", key_, ": connect failed: ", strerror(error));
+    if (error > 0) LOG_DEBUG("upstream ", host_, ":", port_, ": connect failed: ", strerror(error));
     Fail(UpstreamError::kConnectFailed);
     return;
   }
+  if (tls_ != nullptr) {
+    // The connect timer keeps running through the handshake.
+    SSL* ssl = tls_->NewSsl(host_, UpstreamProtocol::kHttp1);
+    tls_ = nullptr;  // the snapshot that owns it may go away while the connection lives on
+    if (ssl == nullptr) {
+      error_detail_ = "cannot create a TLS session";
+      Fail(UpstreamError::kTls);
+      return;
+    }
+    sock_->StartTls(ssl);
+    return;
+  }
+  Ready();
+}
+
+void H1ClientConnection::OnTlsEstablished() { Ready(); }
+
+void H1ClientConnection::Ready() {
   connected_ = true;
   // The request may already be queued; a write timeout covers its sending.
   ArmTimer(TimerPhase::kWrite);
   if (handler_ != nullptr) handler_->OnUpstreamConnected();
 }
 
-void UpstreamConnection::Attach(UpstreamHandler* handler, const UpstreamTimeouts& timeouts) {
+void H1ClientConnection::Attach(UpstreamHandler* handler, const UpstreamTimeouts& timeouts) {
   handler_ = handler;
   timeouts_ = timeouts;
   reused_ = true;
   ArmTimer(TimerPhase::kWrite);
 }
 
-void UpstreamConnection::RequestSent() {
+void H1ClientConnection::SendHeaders(const UpstreamRequest& request, bool end_stream) {
+  // One reused buffer per thread: the head costs no allocation once the buffer has grown.
+  thread_local std::string out;
+  out.clear();
+  out.append(request.method).append(" ").append(request.path).append(" HTTP/1.1\r\nHost: ");
+  out.append(request.authority).append("\r\n");
+  for (const http::Header& h : request.headers.all()) {
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  chunked_request_ = request.body == UpstreamRequest::Body::kUnknown;
+  if (chunked_request_) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (request.body == UpstreamRequest::Body::kLength) {
+    out.append("Content-Length: ");
+    AppendDecimal(&out, request.content_length);
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+  if (end_stream && chunked_request_) out.append("0\r\n\r\n");
+  head_request_ = request.method == "HEAD";
+  if (sock_ != nullptr) sock_->Write(out.data(), out.size());
+  if (end_stream) RequestSent();
+}
+
+void H1ClientConnection::SendData(const char* data, size_t len, bool end_stream) {
+  if (sock_ != nullptr && len > 0) {
+    if (chunked_request_) {
+      char size_line[32];
+      int n = snprintf(size_line, sizeof size_line, "%zx\r\n", len);
+      sock_->Write(size_line, static_cast<size_t>(n));
+      sock_->Write(data, len);
+      sock_->Write("\r\n", 2);
+    } else {
+      sock_->Write(data, len);
+    }
+  }
+  if (end_stream) {
+    if (chunked_request_ && sock_ != nullptr) sock_->Write("0\r\n\r\n", 5);
+    RequestSent();
+  }
+}
+
+void H1ClientConnection::RequestSent() {
   // From here on the upstream owes us bytes; a slow client upload never counted against it.
   if (timer_phase_ == TimerPhase::kWrite) ArmTimer(TimerPhase::kRead);
   request_sent_ = true;
 }
 
-void UpstreamConnection::Write(const void* data, size_t len) {
-  if (sock_ != nullptr) sock_->Write(data, len);
-}
-
-size_t UpstreamConnection::BufferedBytes() const {
+size_t H1ClientConnection::BufferedBytes() const {
   return sock_ == nullptr ? 0 : sock_->BufferedOutput();
 }
 
-void UpstreamConnection::SetReadEnabled(bool enabled) {
+void H1ClientConnection::SetReadEnabled(bool enabled) {
   if (sock_ == nullptr || closed_) return;
   sock_->SetReadEnabled(enabled);
   if (enabled) {
@@ -120,12 +207,12 @@ void UpstreamConnection::SetReadEnabled(bool enabled) {
   }
 }
 
-void UpstreamConnection::Release() {
+void H1ClientConnection::Release() {
   handler_ = nullptr;
   // Bytes after the response are checked once the parse loop has drained what it parsed (see
   // ParseInput): the response's own bytes may still be in the input buffer here.
-  bool reusable = !closed_ && response_complete_ && keep_alive_ && sock_ != nullptr &&
-                  sock_->BufferedOutput() == 0;
+  bool reusable = !closed_ && response_complete_ && request_sent_ && keep_alive_ &&
+                  sock_ != nullptr && sock_->BufferedOutput() == 0;
   if (reusable) {
     pool_->Park(this);
   } else {
@@ -134,17 +221,18 @@ void UpstreamConnection::Release() {
   }
 }
 
-void UpstreamConnection::Abort() {
+void H1ClientConnection::Abort() {
   handler_ = nullptr;
   Close();
   worker_->DeferDelete(std::unique_ptr<Deferrable>(this));
 }
 
-void UpstreamConnection::StartIdle() {
+void H1ClientConnection::StartIdle() {
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
   headers_.clear();
   header_collector_.Reset();
+  chunked_request_ = false;
   head_request_ = false;
   response_started_ = false;
   response_complete_ = false;
@@ -154,14 +242,15 @@ void UpstreamConnection::StartIdle() {
   sock_->SetReadEnabled(true);
 }
 
-void UpstreamConnection::Close() {
+void H1ClientConnection::Close() {
   closed_ = true;
   if (timer_ != nullptr) evtimer_del(timer_);
+  timer_fires_ms_ = 0;
   timer_phase_ = TimerPhase::kNone;
   if (sock_ != nullptr) sock_->Close();
 }
 
-void UpstreamConnection::Fail(UpstreamError error) {
+void H1ClientConnection::Fail(UpstreamError error) {
   UpstreamHandler* h = handler_;
   handler_ = nullptr;
   Close();
@@ -169,17 +258,28 @@ void UpstreamConnection::Fail(UpstreamError error) {
   if (h != nullptr) h->OnUpstreamError(error);
 }
 
-void UpstreamConnection::OnDrained() {
+void H1ClientConnection::OnDrained() {
   if (timer_phase_ == TimerPhase::kWrite) ArmTimer(TimerPhase::kWrite);  // progress: restart
   if (handler_ != nullptr) handler_->OnUpstreamDrained();
 }
 
-void UpstreamConnection::OnClosed(int error) {
+void H1ClientConnection::OnClosed(int error) {
   if (closed_) return;
   if (handler_ == nullptr) {
     // Idle in the pool: the upstream closed it.
     Close();
     pool_->Forget(this);
+    return;
+  }
+  if (sock_->tls() && error == EPROTO) {
+    // A failed handshake or verification, or an alert after it (TLS 1.3 servers check the
+    // client certificate once the client thinks the handshake is over).
+    error_detail_ = sock_->tls_error();
+    Fail(UpstreamError::kTls);
+    return;
+  }
+  if (!connected_) {
+    Fail(UpstreamError::kConnectFailed);  // closed during the TLS handshake
     return;
   }
   if (error == 0 && response_started_ && !response_complete_) {
@@ -190,7 +290,7 @@ void UpstreamConnection::OnClosed(int error) {
   Fail(UpstreamError::kReset);
 }
 
-void UpstreamConnection::OnReadable() {
+void H1ClientConnection::OnReadable() {
   if (handler_ == nullptr) {
     // Bytes on an idle connection: the upstream broke the protocol; do not reuse it.
     Close();
@@ -201,7 +301,7 @@ void UpstreamConnection::OnReadable() {
   ParseInput();
 }
 
-void UpstreamConnection::ParseInput() {
+void H1ClientConnection::ParseInput() {
   evbuffer* in = sock_->input();
   while (handler_ != nullptr && !response_complete_ && !closed_ && sock_->read_enabled()) {
     evbuffer_iovec vec;
@@ -225,34 +325,35 @@ void UpstreamConnection::ParseInput() {
       break;
     }
     if (err != HPE_OK) {
-      LOG_WARN("upstream ", key_, ": invalid HTTP response: ", http_errno_name(err));
+      LOG_WARN("upstream ", host_, ":", port_, ": invalid HTTP response: ", http_errno_name(err));
+      error_detail_ = http_errno_name(err);
       Fail(UpstreamError::kProtocol);
       return;
     }
   }
 }
 
-int UpstreamConnection::OnMessageBegin(http_parser* p) {
-  auto* self = static_cast<UpstreamConnection*>(p->data);
+int H1ClientConnection::OnMessageBegin(http_parser* p) {
+  auto* self = static_cast<H1ClientConnection*>(p->data);
   self->response_started_ = true;
   return 0;
 }
 
-int UpstreamConnection::OnStatus(http_parser*, const char*, size_t) { return 0; }
+int H1ClientConnection::OnStatus(http_parser*, const char*, size_t) { return 0; }
 
-int UpstreamConnection::OnHeaderField(http_parser* p, const char* at, size_t len) {
-  static_cast<UpstreamConnection*>(p->data)->header_collector_.OnName(at, len);
+int H1ClientConnection::OnHeaderField(http_parser* p, const char* at, size_t len) {
+  static_cast<H1ClientConnection*>(p->data)->header_collector_.OnName(at, len);
   return 0;
 }
 
-int UpstreamConnection::OnHeaderValue(http_parser* p, const char* at, size_t len) {
-  auto* self = static_cast<UpstreamConnection*>(p->data);
+int H1ClientConnection::OnHeaderValue(http_parser* p, const char* at, size_t len) {
+  auto* self = static_cast<H1ClientConnection*>(p->data);
   self->header_collector_.OnValue(&self->headers_, at, len);
   return 0;
 }
 
-int UpstreamConnection::OnHeadersComplete(http_parser* p) {
-  auto* self = static_cast<UpstreamConnection*>(p->data);
+int H1ClientConnection::OnHeadersComplete(http_parser* p) {
+  auto* self = static_cast<H1ClientConnection*>(p->data);
   int status = p->status_code;
   if (status >= 100 && status < 200 && status != 101) {
     // An interim response (100 Continue, 103 Early Hints): skip it and read the final one.
@@ -269,21 +370,22 @@ int UpstreamConnection::OnHeadersComplete(http_parser* p) {
     if (!http::IsToken(h.name)) return -1;
   }
   self->keep_alive_ = http_should_keep_alive(p) != 0;
-  if (self->handler_ != nullptr) self->handler_->OnUpstreamHeaders(status, std::move(self->headers_));
+  self->header_collector_.Reset();
+  if (self->handler_ != nullptr) self->handler_->OnUpstreamHeaders(status, std::move(self->headers_), false);
   self->headers_.clear();
   // 1 tells http-parser that this response has no body, whatever its Content-Length says
   // (RFC 9110 §6.4.1: responses to HEAD, 204 and 304 never have one).
   return (self->head_request_ || status == 204 || status == 304) ? 1 : 0;
 }
 
-int UpstreamConnection::OnBody(http_parser* p, const char* at, size_t len) {
-  auto* self = static_cast<UpstreamConnection*>(p->data);
+int H1ClientConnection::OnBody(http_parser* p, const char* at, size_t len) {
+  auto* self = static_cast<H1ClientConnection*>(p->data);
   if (self->handler_ != nullptr) self->handler_->OnUpstreamData(at, len);
   return 0;
 }
 
-int UpstreamConnection::OnMessageComplete(http_parser* p) {
-  auto* self = static_cast<UpstreamConnection*>(p->data);
+int H1ClientConnection::OnMessageComplete(http_parser* p) {
+  auto* self = static_cast<H1ClientConnection*>(p->data);
   if (self->interim_) {
     self->interim_ = false;
     self->response_started_ = false;
@@ -293,11 +395,20 @@ int UpstreamConnection::OnMessageComplete(http_parser* p) {
   self->ArmTimer(TimerPhase::kNone);
   self->keep_alive_ = self->keep_alive_ && http_should_keep_alive(p) != 0;
   http_parser_pause(p, 1);
+  if (self->headers_.size() > 0) {
+    // Chunked trailers. Names that are not tokens would be refused downstream: drop them all.
+    bool valid = true;
+    for (const http::Header& h : self->headers_.all()) valid = valid && http::IsToken(h.name);
+    if (valid && self->handler_ != nullptr) {
+      self->handler_->OnUpstreamTrailers(std::move(self->headers_));
+    }
+    self->headers_.clear();
+  }
   if (self->handler_ != nullptr) self->handler_->OnUpstreamComplete();
   return 0;
 }
 
-const http_parser_settings& UpstreamConnection::Settings() {
+const http_parser_settings& H1ClientConnection::Settings() {
   static const http_parser_settings settings = [] {
     http_parser_settings s;
     http_parser_settings_init(&s);
