@@ -27,6 +27,13 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 // RFC 9110 token (a valid field name): non-empty, only tchar.
 bool IsToken(std::string_view s);
 std::string ToLower(std::string_view s);
+// RFC 9110 §5.5 field value: no control character but HTAB (obs-text is allowed).
+inline bool IsFieldValue(std::string_view s) {
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
 
 class HeaderMap {
  public:

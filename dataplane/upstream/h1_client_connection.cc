@@ -365,9 +365,11 @@ int H1ClientConnection::OnHeadersComplete(http_parser* p) {
   if (status < 100 || status > 599) return -1;  // not a three-digit status: 502
   // http-parser (built non-strict) frames the body by a "Content-Length " with a space before the
   // colon, while such a name would pass through us unrecognised: a response whose field names
-  // are not tokens is refused as a whole (502) rather than forwarded with two framings.
+  // are not tokens is refused as a whole (502) rather than forwarded with two framings. Control
+  // characters in a value are refused too: HTTP/2 clients would take the response as malformed
+  // (found by fuzz_h2_server).
   for (const http::Header& h : self->headers_.all()) {
-    if (!http::IsToken(h.name)) return -1;
+    if (!http::IsToken(h.name) || !http::IsFieldValue(h.value)) return -1;
   }
   self->keep_alive_ = http_should_keep_alive(p) != 0;
   self->header_collector_.Reset();
@@ -398,7 +400,9 @@ int H1ClientConnection::OnMessageComplete(http_parser* p) {
   if (self->headers_.size() > 0) {
     // Chunked trailers. Names that are not tokens would be refused downstream: drop them all.
     bool valid = true;
-    for (const http::Header& h : self->headers_.all()) valid = valid && http::IsToken(h.name);
+    for (const http::Header& h : self->headers_.all()) {
+      valid = valid && http::IsToken(h.name) && http::IsFieldValue(h.value);
+    }
     if (valid && self->handler_ != nullptr) {
       self->handler_->OnUpstreamTrailers(std::move(self->headers_));
     }

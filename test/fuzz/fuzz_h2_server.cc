@@ -95,6 +95,14 @@ bool HasInterimStatus(std::string_view script) {
   return false;
 }
 
+// Whether the upstream's scripted bytes hold a control character other than CR, LF and HTAB.
+bool HasControlCharacter(std::string_view script) {
+  return std::any_of(script.begin(), script.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\r' && c != '\n' && c != '\t') || u == 0x7f;
+  });
+}
+
 std::string Hex(std::string_view bytes, size_t max = 512) {
   static const char* digits = "0123456789abcdef";
   std::string out;
@@ -496,6 +504,9 @@ class Harness {
  public:
   Harness() : verbose_(getenv("SLUICE_FUZZ_VERBOSE") != nullptr) {
     fixture_.upstream().set_recording(true, std::string(kTagHeader));
+    // Open question: HTTP/2 requests may carry any token as method ("PET", "get"), which reach
+    // the upstream; HTTP/1.1 clients cannot send those (the codec's http-parser refuses them).
+    fixture_.upstream().set_close_on_unknown_method(!Strict());
   }
 
   void Run(const uint8_t* data, size_t size) {
@@ -512,7 +523,10 @@ class Harness {
     // Open findings: a 101 from the upstream is forwarded (HTTP/2 has no 101, RFC 9113 §8.6),
     // and the body of an interim (1xx) upstream response is forwarded before the final one.
     excuse_mirror_ = !Strict() && marker != std::string_view::npos &&
-                     HasInterimStatus(input.substr(marker));
+                     HasInterimStatus(input.substr(marker + kUpstreamMarker.size()));
+    // Open finding: upstream field values with control characters are forwarded as they are.
+    excuse_field_values_ = !Strict() && marker != std::string_view::npos &&
+                           HasControlCharacter(input.substr(marker + kUpstreamMarker.size()));
     size_t cut1 = data[0] * client.size() / 256;
     size_t cut2 = data[1] * client.size() / 256;
     if (cut1 > cut2) std::swap(cut1, cut2);
@@ -587,7 +601,9 @@ class Harness {
   }
 
   void CheckMirror() {
-    if (!mirror_->error().empty() && !mirror_->excused() && !excuse_mirror_) {
+    if (!mirror_->error().empty() && !mirror_->excused() && !excuse_mirror_ &&
+        !(excuse_field_values_ &&
+          mirror_->error().find("Invalid HTTP header field") != std::string::npos)) {
       Fail("the server sent the client invalid HTTP/2",
            mirror_->error() + "\nframes received:\n" + mirror_->frame_log() +
                "fields received:\n" + mirror_->fields() + Describe());
@@ -637,6 +653,7 @@ class Harness {
   std::string_view client_;
   bool client_goaway_ = false;
   bool excuse_mirror_ = false;
+  bool excuse_field_values_ = false;
   bool verbose_;
 };
 

@@ -210,7 +210,6 @@ write("host-header-no-authority",
 write("host-and-authority",
       headers(1, req("GET", "/", authority="a.wild.test", extra=[("host", "other.test")]),
               end_stream=True))
-write("no-authority", headers(1, req("GET", "/echo", authority=None), end_stream=True))
 write("te-trailers", get(1, extra=[("te", "trailers"), ("x-forwarded-for", "1.2.3.4")]))
 write("many-streams",
       b"".join(get(1 + 2 * i, p) for i, p in enumerate(
@@ -242,7 +241,6 @@ write("settings-window-small", settings((INITIAL_WINDOW_SIZE, 7)) + get(1, "/ech
 write("settings-change-window-midstream",
       post(1, "/echo", b"abcdef") + settings((INITIAL_WINDOW_SIZE, 1)) +
       settings((INITIAL_WINDOW_SIZE, 70000)), cuts=(100, 0))
-write("window-update", window_update(0, 1 << 20) + get(1) + window_update(1, 1000))
 write("ping", ping() + ping(b"abcdefgh", ack=True) + get(1) + ping(b"\0" * 8))
 write("rst-stream", headers(1, req("POST", "/echo")) + data(1, b"part") + rst(1) + get(3))
 write("rst-after-response", get(1) + rst(1), cuts=(128, 0))
@@ -306,6 +304,8 @@ write("path-asterisk-options", headers(1, req("OPTIONS", "*"), end_stream=True))
 write("connect", headers(1, literal_name_index(NAME_METHOD, "CONNECT") +
                          literal_name_index(NAME_AUTHORITY, "example.com:443")) +
       data(1, b"tunnel?", end_stream=True))
+write("extension-method", headers(1, req("PET", "/echo"), end_stream=True) +
+      headers(3, req("get", "/echo"), end_stream=True), finding=True)
 write("pseudo-after-regular", headers(1, literal("x-a", "1") + req(), end_stream=True))
 write("unknown-pseudo", headers(1, req() + literal(":protocol", "websocket"), end_stream=True))
 write("duplicate-content-length",
@@ -378,6 +378,8 @@ write("upstream-empty-value", get(1),
       upstream="HTTP/1.1 200 OK\r\nX-Empty:\r\nX-Spaces:   padded\r\nContent-Length: 0\r\n\r\n")
 write("upstream-trailing-space", get(1), finding=True,
       upstream="HTTP/1.1 200 OK\r\nX-Pad: v \r\nContent-Length: 0\r\n\r\n")
+write("upstream-control-character", get(1), finding=True,
+      upstream="HTTP/1.1 200 OK\r\nX-Ctl:\x1fb\r\nContent-Length: 0\r\n\r\n")
 write("upstream-head", headers(1, req("HEAD", "/echo"), end_stream=True),
       upstream="HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
 write("upstream-garbage", get(1), upstream="SSH-2.0-OpenSSH\r\n")
