@@ -104,6 +104,7 @@ void Upstream::OnRead(bufferevent* bev, void* arg) {
   size_t n = http_parser_execute(&peer->parser, &self->settings_, data.data(), data.size());
   http_errno err = HTTP_PARSER_ERRNO(&peer->parser);
   if (err == HPE_INVALID_METHOD && self->close_on_unknown_method_) {
+    if (peer->recording >= 0) self->recorded_[static_cast<size_t>(peer->recording)].refused = true;
     self->Free(peer);
     return;
   }

@@ -53,6 +53,8 @@ struct UpstreamRequest {
   bool chunked = false;
   uint64_t body_bytes = 0;
   bool complete = false;
+  // Its method was unknown and the upstream closed the connection (set_close_on_unknown_method).
+  bool refused = false;
 };
 
 // The in-process upstream: echoes each request's body ("chunked", "close" and "nobody" in the

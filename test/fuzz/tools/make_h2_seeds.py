@@ -190,7 +190,6 @@ write("head-local-response-body", headers(1, req("HEAD", "/nowhere"), end_stream
 write("nobody-204", get(1, "/echo/nobody"))
 write("chunked-trailers-response", post(1, "/echo/chunked", b"abc"))
 write("close-response", get(1, "/echo/close") + get(3, "/echo/after"))
-write("strip", get(1, "/strip/x/y?q=1"))
 write("exact-and-regex", get(1, "/exact") + get(3, "/v1/models/gpt-4") +
       headers(5, req("DELETE", "/exact"), end_stream=True))
 write("auth", get(1, "/auth/x", extra=[("authorization", "Bearer alice-key")]) +
@@ -361,6 +360,8 @@ write("upstream-mixed-case", get(1),
                "Set-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok")
 write("upstream-204-content-length", get(1),
       upstream="HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+write("upstream-204-content-length-5", get(1), finding=True,
+      upstream="HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n")
 write("upstream-304", get(1), upstream="HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
 write("upstream-101", get(1), finding=True,
       upstream="HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
@@ -378,7 +379,8 @@ write("upstream-empty-value", get(1),
       upstream="HTTP/1.1 200 OK\r\nX-Empty:\r\nX-Spaces:   padded\r\nContent-Length: 0\r\n\r\n")
 write("upstream-trailing-space", get(1), finding=True,
       upstream="HTTP/1.1 200 OK\r\nX-Pad: v \r\nContent-Length: 0\r\n\r\n")
-write("upstream-control-character", get(1), finding=True,
+# A control character as a value's first byte got past http-parser (fixed: IsFieldValue).
+write("upstream-control-character", get(1),
       upstream="HTTP/1.1 200 OK\r\nX-Ctl:\x1fb\r\nContent-Length: 0\r\n\r\n")
 write("upstream-head", headers(1, req("HEAD", "/echo"), end_stream=True),
       upstream="HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
