@@ -49,56 +49,26 @@ H1ServerConnection::H1ServerConnection(Worker* worker, std::unique_ptr<StreamSoc
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
   resume_ev_ = event_new(worker_->base(), -1, 0, &OnResume, this);
-  timer_ev_ = evtimer_new(worker_->base(), &OnTimer, this);
+  timer_ = std::make_unique<LazyTimer>(worker_->base(), &OnTimer, this);
   worker_->AddConnection(this);
   // A new connection must send its first request head as fast as any later one.
   ArmTimer(TimerPhase::kHeaders);
   if (evbuffer_get_length(sock_->input()) > 0) event_active(resume_ev_, 0, 0);
 }
 
-namespace {
-int64_t CachedNowMs(event_base* base) {
-  timeval tv;
-  event_base_gettimeofday_cached(base, &tv);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
-}  // namespace
-
 void H1ServerConnection::ArmTimer(TimerPhase phase) {
   timer_phase_ = phase;
-  uint32_t ms = 0;
   switch (phase) {
-    case TimerPhase::kNone:
-      return;  // a pending timer finds nothing to do when it fires
-    case TimerPhase::kIdle: ms = limits_.keepalive_timeout_ms; break;
-    case TimerPhase::kHeaders: ms = limits_.headers_timeout_ms; break;
-    case TimerPhase::kBody: ms = limits_.body_idle_timeout_ms; break;
+    case TimerPhase::kNone: timer_->Disarm(); return;
+    case TimerPhase::kIdle: timer_->Arm(limits_.keepalive_timeout_ms); return;
+    case TimerPhase::kHeaders: timer_->Arm(limits_.headers_timeout_ms); return;
+    case TimerPhase::kBody: timer_->Arm(limits_.body_idle_timeout_ms); return;
   }
-  int64_t now = CachedNowMs(worker_->base());
-  timer_deadline_ms_ = now + ms;
-  // Lazy re-arming (as nginx does): a timer already due no later than the new deadline is left
-  // alone and re-armed for the rest when it fires early. A keep-alive connection then touches the
-  // timer heap about once per timeout period instead of several times per request (and per body
-  // chunk).
-  if (timer_fires_ms_ != 0 && timer_fires_ms_ <= timer_deadline_ms_) return;
-  ScheduleTimer(now, ms);
 }
 
-void H1ServerConnection::ScheduleTimer(int64_t now, int64_t ms) {
-  timer_fires_ms_ = now + ms;
-  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-  evtimer_add(timer_ev_, &tv);
-}
-
-void H1ServerConnection::OnTimer(evutil_socket_t, short, void* arg) {
+void H1ServerConnection::OnTimer(void* arg) {
   auto* self = static_cast<H1ServerConnection*>(arg);
-  self->timer_fires_ms_ = 0;
-  if (self->closed_ || self->timer_phase_ == TimerPhase::kNone) return;
-  int64_t now = CachedNowMs(self->worker_->base());
-  if (now < self->timer_deadline_ms_) {
-    self->ScheduleTimer(now, self->timer_deadline_ms_ - now);
-    return;
-  }
+  if (self->closed_) return;
   switch (self->timer_phase_) {
     case TimerPhase::kNone:
       return;
@@ -126,7 +96,6 @@ void H1ServerConnection::OnTimer(evutil_socket_t, short, void* arg) {
 H1ServerConnection::~H1ServerConnection() {
   stream_.reset();
   if (resume_ev_ != nullptr) event_free(resume_ev_);
-  if (timer_ev_ != nullptr) event_free(timer_ev_);
   sock_.reset();
 }
 
@@ -517,8 +486,7 @@ void H1ServerConnection::CloseNow(bool notify_stream) {
   if (closed_) return;
   closed_ = true;
   worker_->RemoveConnection(this);
-  evtimer_del(timer_ev_);
-  timer_fires_ms_ = 0;
+  timer_->Cancel();
   PauseParser();
   // The buffers (and the bytes http-parser may still be reading) live until the deferred delete.
   sock_->Close();

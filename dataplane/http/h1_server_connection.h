@@ -10,6 +10,7 @@
 
 #include "dataplane/http/codec.h"
 #include "dataplane/http/h1_request_validator.h"
+#include "dataplane/net/lazy_timer.h"
 #include "dataplane/net/stream_socket.h"
 #include "dataplane/net/worker.h"
 
@@ -64,7 +65,7 @@ class H1ServerConnection : public ResponseEncoder,
   void OnDrained() override;
 
   static void OnResume(evutil_socket_t, short, void* arg);
-  static void OnTimer(evutil_socket_t, short, void* arg);
+  static void OnTimer(void* arg);
   static const http_parser_settings& Settings();
   static int OnMessageBegin(http_parser* p);
   static int OnUrl(http_parser* p, const char* at, size_t len);
@@ -86,16 +87,12 @@ class H1ServerConnection : public ResponseEncoder,
   // One timer serves every phase of the connection; arming it again replaces the deadline.
   enum class TimerPhase { kNone, kIdle, kHeaders, kBody };
   void ArmTimer(TimerPhase phase);
-  void ScheduleTimer(int64_t now_ms, int64_t ms);
 
   Worker* worker_;
   std::unique_ptr<StreamSocket> sock_;
   event* resume_ev_ = nullptr;
-  event* timer_ev_ = nullptr;
+  std::unique_ptr<LazyTimer> timer_;
   TimerPhase timer_phase_ = TimerPhase::kNone;
-  // When the current phase times out, and when the pending libevent timer fires (0: none).
-  int64_t timer_deadline_ms_ = 0;
-  int64_t timer_fires_ms_ = 0;
   // Bytes of the current request seen (0: waiting for a new request).
   bool request_started_ = false;
   uint64_t requests_served_ = 0;

@@ -32,57 +32,27 @@ H1ClientConnection::H1ClientConnection(Worker* worker, ConnectionPool* pool,
       tls_id_(peer.tls == nullptr ? 0 : peer.tls->id()) {
   http_parser_init(&parser_, HTTP_RESPONSE);
   parser_.data = this;
-  timer_ = evtimer_new(worker_->base(), &OnTimer, this);
+  timer_ = std::make_unique<LazyTimer>(worker_->base(), &OnTimer, this);
 }
 
 H1ClientConnection::~H1ClientConnection() {
   Close();
-  if (timer_ != nullptr) event_free(timer_);
 }
-
-namespace {
-int64_t CachedNowMs(event_base* base) {
-  timeval tv;
-  event_base_gettimeofday_cached(base, &tv);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
-}  // namespace
 
 void H1ClientConnection::ArmTimer(TimerPhase phase) {
   timer_phase_ = phase;
-  uint32_t ms = 0;
   switch (phase) {
-    case TimerPhase::kNone:
-      return;  // a pending timer finds nothing to do when it fires
-    case TimerPhase::kConnect: ms = timeouts_.connect_ms; break;
-    case TimerPhase::kWrite: ms = timeouts_.write_ms; break;
-    case TimerPhase::kRead: ms = timeouts_.read_ms; break;
-    case TimerPhase::kIdle: ms = ConnectionPool::kIdleTimeoutMs; break;
+    case TimerPhase::kNone: timer_->Disarm(); return;
+    case TimerPhase::kConnect: timer_->Arm(timeouts_.connect_ms); return;
+    case TimerPhase::kWrite: timer_->Arm(timeouts_.write_ms); return;
+    case TimerPhase::kRead: timer_->Arm(timeouts_.read_ms); return;
+    case TimerPhase::kIdle: timer_->Arm(ConnectionPool::kIdleTimeoutMs); return;
   }
-  int64_t now = CachedNowMs(worker_->base());
-  timer_deadline_ms_ = now + ms;
-  // Lazy re-arming, as in H1ServerConnection: a timer already due no later than the new deadline
-  // stays and is re-armed for the rest when it fires early, so a request costs no timer-heap
-  // work for its write, read and idle phases.
-  if (timer_fires_ms_ != 0 && timer_fires_ms_ <= timer_deadline_ms_) return;
-  ScheduleTimer(now, ms);
 }
 
-void H1ClientConnection::ScheduleTimer(int64_t now, int64_t ms) {
-  timer_fires_ms_ = now + ms;
-  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-  evtimer_add(timer_, &tv);
-}
-
-void H1ClientConnection::OnTimer(evutil_socket_t, short, void* arg) {
+void H1ClientConnection::OnTimer(void* arg) {
   auto* self = static_cast<H1ClientConnection*>(arg);
-  self->timer_fires_ms_ = 0;
-  if (self->closed_ || self->timer_phase_ == TimerPhase::kNone) return;
-  int64_t now = CachedNowMs(self->worker_->base());
-  if (now < self->timer_deadline_ms_) {
-    self->ScheduleTimer(now, self->timer_deadline_ms_ - now);
-    return;
-  }
+  if (self->closed_) return;
   switch (self->timer_phase_) {
     case TimerPhase::kNone:
       return;
@@ -244,8 +214,7 @@ void H1ClientConnection::StartIdle() {
 
 void H1ClientConnection::Close() {
   closed_ = true;
-  if (timer_ != nullptr) evtimer_del(timer_);
-  timer_fires_ms_ = 0;
+  timer_->Cancel();
   timer_phase_ = TimerPhase::kNone;
   if (sock_ != nullptr) sock_->Close();
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dataplane/http/headers.h"
+#include "dataplane/net/lazy_timer.h"
 #include "dataplane/net/stream_socket.h"
 #include "dataplane/net/worker.h"
 #include "dataplane/upstream/upstream_peer.h"
@@ -58,12 +59,11 @@ class H1ClientConnection final : public UpstreamStream,
   void OnConnected(int error) override;
   void OnTlsEstablished() override;
 
-  static void OnTimer(evutil_socket_t, short, void* arg);
+  static void OnTimer(void* arg);
   // One timer per connection: connect (TCP and TLS), then write (while the request goes out),
   // then read (between response bytes), then idle (in the pool).
   enum class TimerPhase { kNone, kConnect, kWrite, kRead, kIdle };
   void ArmTimer(TimerPhase phase);
-  void ScheduleTimer(int64_t now_ms, int64_t ms);
   static const http_parser_settings& Settings();
   static int OnMessageBegin(http_parser* p);
   static int OnStatus(http_parser* p, const char* at, size_t len);
@@ -86,10 +86,8 @@ class H1ClientConnection final : public UpstreamStream,
   const UpstreamTlsContext* tls_;
   uint64_t tls_id_;
   std::unique_ptr<StreamSocket> sock_;
-  event* timer_ = nullptr;
+  std::unique_ptr<LazyTimer> timer_;
   TimerPhase timer_phase_ = TimerPhase::kNone;
-  int64_t timer_deadline_ms_ = 0;  // when the current phase times out
-  int64_t timer_fires_ms_ = 0;     // when the pending timer fires (0: none pending)
   UpstreamHandler* handler_ = nullptr;
   UpstreamTimeouts timeouts_;
   http_parser parser_;
