@@ -363,6 +363,22 @@ int FreePort() {
 
 std::string LoopbackAddr(int port) { return "127.0.0.1:" + std::to_string(port); }
 
+int ListenOnLoopback(int backlog, int* port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(fd, backlog) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 int PortOf(const std::string& host_port) {
   size_t colon = host_port.rfind(':');
   if (colon == std::string::npos) return 0;

@@ -25,6 +25,9 @@ using Millis = std::chrono::milliseconds;
 // take the port before the caller binds it; on loopback in a test run that does not happen.
 int FreePort();
 std::string LoopbackAddr(int port);  // "127.0.0.1:<port>"
+// A listening socket on 127.0.0.1 and a port the kernel chose (for in-test upstreams). REQUIREs
+// success; the caller closes the descriptor.
+int ListenOnLoopback(int backlog, int* port);
 
 // The test case's scratch directory, created on first use and removed (or kept, on failure) when
 // the test case ends.

@@ -78,17 +78,7 @@ class TlsHttp1Upstream {
  public:
   TlsHttp1Upstream(const TestCert& cert, const std::string& client_ca_pem = "")
       : ctx_(ServerCtx(cert, client_ca_pem)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(listen(fd_, 16) == 0);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    fd_ = ListenOnLoopback(16, &port_);
     thread_ = std::thread([this] { Loop(); });
   }
   ~TlsHttp1Upstream() {
