@@ -26,16 +26,12 @@ nghttp2_nv MakeNv(std::string_view name, std::string_view value) {
 // §8.2.2); `names` keeps the lowered names alive until nghttp2 has copied them.
 void AppendFields(const HeaderMap& headers, std::vector<std::string>* names,
                   std::vector<nghttp2_nv>* nva) {
+  // Reserved up front: no reallocation may move a name nghttp2_nv already points to.
   names->reserve(headers.size());
   for (const Header& h : headers.all()) {
     if (IsHopByHop(h.name, headers)) continue;
-    std::string& n = names->emplace_back(h.name);
-    for (char& c : n) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  }
-  size_t i = 0;
-  for (const Header& h : headers.all()) {
-    if (IsHopByHop(h.name, headers)) continue;
-    nva->push_back(MakeNv((*names)[i++], h.value));
+    std::string& n = names->emplace_back(ToLower(h.name));
+    nva->push_back(MakeNv(n, h.value));
   }
 }
 
