@@ -24,12 +24,14 @@ nghttp2_nv MakeNv(std::string_view name, std::string_view value) {
 
 // HTTP/2 field names are lower case, and connection-specific fields do not exist (RFC 9113
 // §8.2.2); `names` keeps the lowered names alive until nghttp2 has copied them.
+// `drop_length`: the response may not carry Content-Length (RFC 9110 §8.6: 204).
 void AppendFields(const HeaderMap& headers, std::vector<std::string>* names,
-                  std::vector<nghttp2_nv>* nva) {
+                  std::vector<nghttp2_nv>* nva, bool drop_length = false) {
   // Reserved up front: no reallocation may move a name nghttp2_nv already points to.
   names->reserve(headers.size());
   for (const Header& h : headers.all()) {
     if (IsHopByHop(h.name, headers)) continue;
+    if (drop_length && EqualsIgnoreCase(h.name, "content-length")) continue;
     std::string& n = names->emplace_back(ToLower(h.name));
     nva->push_back(MakeNv(n, h.value));
   }
@@ -53,9 +55,11 @@ class H2ServerConnection::Stream final : public ResponseEncoder, public Deferrab
     std::vector<nghttp2_nv> nva;
     nva.reserve(headers.size() + 1);
     nva.push_back(MakeNv(":status", code));
-    AppendFields(headers, &names, &nva);
+    AppendFields(headers, &names, &nva, status == 204);
     response_started = true;
-    if (end_stream) {
+    // Responses to HEAD, 204 and 304 end with their head: a body the upstream or a local
+    // response would add is dropped, as the HTTP/1.1 encoder does (RFC 9110 §6.4.1).
+    if (end_stream || head_request || status == 204 || status == 304) {
       end_queued = true;
       nghttp2_submit_response(conn_->session_, id_, nva.data(), nva.size(), nullptr);
     } else {
@@ -149,6 +153,8 @@ class H2ServerConnection::Stream final : public ResponseEncoder, public Deferrab
   int32_t id() const { return id_; }
 
   RequestHead head;
+  // The request's method is HEAD (`head` itself is handed to the handler).
+  bool head_request = false;
   size_t header_bytes = 0;
   size_t header_count = 0;
   int reject_status = 0;
@@ -260,15 +266,30 @@ void H2ServerConnection::ProcessInput() {
     if (closed_) return;
     if (n < 0) {
       LOG_DEBUG("HTTP/2 connection from ", info_.client_ip, " failed: ", nghttp2_strerror(static_cast<int>(n)));
-      // nghttp2 has queued a GOAWAY for protocol errors; send it, then close.
-      evbuffer_drain(in, evbuffer_get_length(in));
-      SendPending();
-      CloseNow();
+      Fail(static_cast<int>(n));
       return;
     }
     evbuffer_drain(in, static_cast<size_t>(n));
   }
   SendPending();
+}
+
+void H2ServerConnection::Fail(int lib_error) {
+  // A fatal error (a flood, too many CONTINUATION frames, a bad preface). nghttp2 queues a GOAWAY
+  // only for the connection errors it recovers from, so this one is queued here: the peer learns
+  // why (RFC 9113 §5.4.1). MaybeFinishClose closes once it is written; the timer bounds the wait
+  // for a peer that does not read.
+  evbuffer_drain(sock_->input(), evbuffer_get_length(sock_->input()));
+  sock_->SetReadEnabled(false);
+  failed_ = true;
+  uint32_t code = lib_error == NGHTTP2_ERR_FLOODED || lib_error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
+                      ? NGHTTP2_ENHANCE_YOUR_CALM
+                      : NGHTTP2_PROTOCOL_ERROR;
+  nghttp2_session_terminate_session(session_, code);
+  SendPending();
+  if (closed_) return;
+  timeval tv{1, 0};
+  evtimer_add(timer_ev_, &tv);
 }
 
 void H2ServerConnection::SendPending() {
@@ -342,7 +363,7 @@ void H2ServerConnection::Drain() {
 }
 
 void H2ServerConnection::UpdateTimer() {
-  if (closed_) return;
+  if (closed_ || failed_) return;  // a failed connection keeps its closing deadline
   if (!streams_.empty()) {
     evtimer_del(timer_ev_);
     return;
@@ -354,7 +375,12 @@ void H2ServerConnection::UpdateTimer() {
 
 void H2ServerConnection::OnTimer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<H2ServerConnection*>(arg);
-  if (self->closed_ || !self->streams_.empty()) return;
+  if (self->closed_) return;
+  if (self->failed_) {
+    self->CloseNow();
+    return;
+  }
+  if (!self->streams_.empty()) return;
   nghttp2_session_terminate_session(self->session_, NGHTTP2_NO_ERROR);
   self->SendPending();
   if (!self->closed_) self->CloseNow();
@@ -406,6 +432,12 @@ int H2ServerConnection::OnHeader(nghttp2_session*, const nghttp2_frame* frame,
   if (!n.empty() && n[0] == ':') {
     if (n == ":method") {
       s->head.method.assign(v);
+      s->head_request = s->head.method == "HEAD";
+      if (!IsKnownMethod(s->head.method) && s->reject_status == 0) {
+        s->reject_status = 400;
+        s->reject_code = "bad_request";
+        s->reject_message = "invalid_method: unknown method (methods are case-sensitive)";
+      }
     } else if (n == ":path") {
       s->head.target.assign(v);
     } else if (n == ":authority") {

@@ -69,6 +69,8 @@ class H2ServerConnection final : public Deferrable,
                                   void* user);
 
   void ProcessInput();
+  // Ends the connection after a fatal nghttp2 error (`lib_error`), with a GOAWAY.
+  void Fail(int lib_error);
   // Serialises pending frames into the socket (until the socket holds kMaxSocketOutput).
   void SendPending();
   void StartRequest(Stream* s, bool end_stream);
@@ -91,6 +93,8 @@ class H2ServerConnection final : public Deferrable,
   uint64_t requests_started_ = 0;
   bool sending_ = false;
   bool draining_ = false;
+  // A fatal protocol error: the GOAWAY is on its way out and the connection closes after it.
+  bool failed_ = false;
   bool closed_ = false;
 };
 

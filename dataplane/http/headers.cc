@@ -1,10 +1,22 @@
 #include "dataplane/http/headers.h"
 
+#include <http_parser.h>
+
 #include <algorithm>
 
 namespace sluice::http {
 
 static inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool IsKnownMethod(std::string_view method) {
+  // http-parser's table: the methods HTTP/1.1 clients can send us, so HTTP/2 clients get the
+  // same set. The names are distinct and few; a linear scan is cheaper than a hash here.
+  for (int m = 0;; ++m) {
+    const char* name = http_method_str(static_cast<http_method>(m));
+    if (name[0] == '<') return false;  // "<unknown>": past the end of the table
+    if (method == name) return true;
+  }
+}
 
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;

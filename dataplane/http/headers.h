@@ -24,6 +24,9 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   }
   return true;
 }
+// A method http-parser knows (GET, POST, ..., case-sensitive); HTTP/2 requests with any other are
+// refused as HTTP/1.1 ones are.
+bool IsKnownMethod(std::string_view method);
 // RFC 9110 token (a valid field name): non-empty, only tchar.
 bool IsToken(std::string_view s);
 std::string ToLower(std::string_view s);
@@ -33,6 +36,14 @@ inline bool IsFieldValue(std::string_view s) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
   }
   return true;
+}
+
+// Drops trailing SP and HTAB: optional whitespace, not part of the value (RFC 9110 §5.5), and
+// refused by HTTP/2 peers (RFC 9113 §8.2.1) when relayed.
+inline void TrimTrailingWhitespace(std::string* value) {
+  size_t n = value->size();
+  while (n > 0 && ((*value)[n - 1] == ' ' || (*value)[n - 1] == '\t')) --n;
+  value->resize(n);
 }
 
 class HeaderMap {

@@ -5,10 +5,13 @@
 // from the snapshot once and returns an immutable PluginInstance that every request shares (the
 // request path never parses configuration). A plugin overrides only the phases it cares about.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "dataplane/ai/wire_format.h"
 #include "dataplane/http/headers.h"
 #include "sluice/config/v1/config.pb.h"
 
@@ -18,6 +21,7 @@ struct ConsumerInfo {
   std::string id;
   std::string username;
   std::string custom_id;
+  std::vector<std::string> tags;  // the Consumer's tags (ai-proxy routes on them)
 };
 
 // What a phase returns; drives the chain.
@@ -57,6 +61,24 @@ class RequestContext {
   virtual void Resume(PhaseResult result) = 0;
 };
 
+// Why a prompt policy refused an AI request; the AI path answers in the client's wire format
+// with this status and stable code ("prompt_blocked", "template_invalid", "prompt_too_large"...).
+struct PromptRejection {
+  int status = 400;
+  std::string code;
+  std::string message;
+};
+
+// The client's chat request as prompt policies see it, on an ai-proxy route, once the body has
+// been buffered and before the model is picked or the body is translated for a provider.
+struct PromptRequest {
+  // The client's wire format (OpenAI chat.completions or Anthropic Messages). A policy that
+  // rewrites the body keeps this format.
+  ai::WireFormat format = ai::WireFormat::kOpenAI;
+  // The whole JSON body. Policies may replace it.
+  std::string body;
+};
+
 class PluginInstance {
  public:
   virtual ~PluginInstance() = default;
@@ -65,6 +87,12 @@ class PluginInstance {
   virtual int priority() const = 0;
   // Access phase: authentication and authorization; the consumer is known afterwards.
   virtual PhaseResult OnAccess(RequestContext& ctx) const { return PhaseResult::kContinue; }
+  // Transform-request phase of an AI call (prompt policies: decorate, template, guard, redact).
+  // Runs in priority order after the access phase; the first rejection ends the request.
+  virtual std::optional<PromptRejection> OnPrompt(const RequestContext& ctx,
+                                                  PromptRequest& request) const {
+    return std::nullopt;
+  }
   // Called instead of the Resume() a paused plugin owes, when the request is gone.
   virtual void OnCancel(RequestContext& ctx) const {}
   // Always runs once the request is over, whatever happened.

@@ -65,6 +65,14 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
               absl::StrCat("route ", route->id, ": invalid regex path '", p, "': ", re->error()));
         }
         e.path_kind = PathKind::kRegex;
+        // Every path the regex matches starts with the common prefix of the least and the
+        // greatest string it can match: the literal the index looks regexes up by.
+        std::string min, max;
+        if (re->PossibleMatchRange(&min, &max, kMaxRegexLiteral)) {
+          size_t n = 0;
+          while (n < min.size() && n < max.size() && min[n] == max[n]) ++n;
+          e.path = min.substr(0, n);
+        }
         e.regex = std::move(re);
         e.regex_priority = src->regex_priority();
       } else if (!p.empty() && p[0] == '/') {
@@ -95,7 +103,14 @@ void RouteTable::AddToGroup(Group* g, const Entry& e, uint32_t position) {
     case PathKind::kNone: g->pathless.push_back(position); break;
     case PathKind::kExact: g->exact[e.path].push_back(position); break;
     case PathKind::kPrefix: g->prefix[e.path].push_back(position); break;
-    case PathKind::kRegex: g->regexes.push_back(position); break;
+    case PathKind::kRegex:
+      if (g->first_regex == UINT32_MAX) g->first_regex = position;  // positions only grow
+      if (e.path.empty()) {
+        g->regexes.push_back(position);
+      } else {
+        g->regex_by_literal[e.path].push_back(position);
+      }
+      break;
   }
 }
 
@@ -104,6 +119,13 @@ void RouteTable::FinishGroup(Group* g, const std::vector<Entry>& entries) {
   std::sort(g->prefix_lengths.begin(), g->prefix_lengths.end());
   g->prefix_lengths.erase(std::unique(g->prefix_lengths.begin(), g->prefix_lengths.end()),
                           g->prefix_lengths.end());
+  for (const auto& [literal, list] : g->regex_by_literal) {
+    g->regex_literal_lengths.push_back(literal.size());
+  }
+  std::sort(g->regex_literal_lengths.begin(), g->regex_literal_lengths.end());
+  g->regex_literal_lengths.erase(
+      std::unique(g->regex_literal_lengths.begin(), g->regex_literal_lengths.end()),
+      g->regex_literal_lengths.end());
   // One pass of an RE2::Set finds every regex that matches; a short list is as fast scanned.
   if (g->regexes.size() < 8) return;
   re2::RE2::Options opts;
@@ -162,6 +184,16 @@ void RouteTable::Search(const Group& g, const MatchInput& in, uint32_t* best,
     if (auto it = g.prefix.find(Sv(in.path.substr(0, len))); it != g.prefix.end()) scan(it->second);
   }
   scan(g.pathless);
+  if (g.first_regex >= *best) return;
+  // Regexes that begin with a literal are found by it (each list is then tried one regex at a
+  // time: a handful), the rest by one RE2::Set pass.
+  for (size_t len : g.regex_literal_lengths) {
+    if (len > in.path.size()) break;
+    if (auto it = g.regex_by_literal.find(Sv(in.path.substr(0, len)));
+        it != g.regex_by_literal.end()) {
+      scan(it->second);
+    }
+  }
   if (g.regexes.empty() || g.regexes.front() >= *best) return;
   if (g.regex_set != nullptr) {
     thread_local std::vector<int> hits;

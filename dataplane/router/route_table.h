@@ -72,11 +72,15 @@ class RouteTable {
   size_t route_count() const { return routes_.size(); }
 
  private:
+  // Longest leading literal of a regex the index uses.
+  static constexpr int kMaxRegexLiteral = 64;
   enum class PathKind : uint8_t { kNone = 0, kPrefix = 1, kRegex = 2, kExact = 3 };
   struct Entry {
     const CompiledRoute* route;
     PathKind path_kind;
-    std::string path;  // prefix or exact path
+    // Prefix or exact path; for a regex, the literal every path it matches starts with ("" if
+    // none).
+    std::string path;
     std::shared_ptr<const re2::RE2> regex;
     int regex_priority;
     int categories;
@@ -91,7 +95,13 @@ class RouteTable {
     absl::flat_hash_map<std::string, std::vector<uint32_t>> prefix;
     std::vector<size_t> prefix_lengths;  // distinct, ascending
     std::vector<uint32_t> pathless;
+    // Regexes by the literal they start with (one probe per distinct literal length).
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> regex_by_literal;
+    std::vector<size_t> regex_literal_lengths;  // distinct, ascending
+    // Regexes without a leading literal.
     std::vector<uint32_t> regexes;
+    // The first regex entry of the group, either kind (UINT32_MAX: none).
+    uint32_t first_regex = UINT32_MAX;
     // Over `regexes` (same order); null when there are none or it could not be built.
     std::unique_ptr<re2::RE2::Set> regex_set;
   };

@@ -325,19 +325,24 @@ int H1ClientConnection::OnHeadersComplete(http_parser* p) {
   auto* self = static_cast<H1ClientConnection*>(p->data);
   int status = p->status_code;
   if (status >= 100 && status < 200 && status != 101) {
-    // An interim response (100 Continue, 103 Early Hints): skip it and read the final one.
+    // An interim response (100 Continue, 103 Early Hints): skip it and read the final one. It
+    // has no body, whatever a Content-Length on it says (RFC 9110 §15.2): 1 makes http-parser
+    // read the next bytes as the next response.
     self->headers_.clear();
     self->header_collector_.Reset();
     self->interim_ = true;
-    return 0;
+    return 1;
   }
-  if (status < 100 || status > 599) return -1;  // not a three-digit status: 502
+  // 101: the proxy never asks an upstream to switch protocols (Upgrade is hop-by-hop and not
+  // forwarded), so a 101 is a broken response (502), not one to relay.
+  if (status < 200 || status > 599) return -1;  // not a three-digit final status: 502
   // http-parser (built non-strict) frames the body by a "Content-Length " with a space before the
   // colon, while such a name would pass through us unrecognised: a response whose field names
   // are not tokens is refused as a whole (502) rather than forwarded with two framings. Control
   // characters in a value are refused too: HTTP/2 clients would take the response as malformed
   // (found by fuzz_h2_server).
-  for (const http::Header& h : self->headers_.all()) {
+  for (http::Header& h : self->headers_.mutable_all()) {
+    http::TrimTrailingWhitespace(&h.value);
     if (!http::IsToken(h.name) || !http::IsFieldValue(h.value)) return -1;
   }
   self->keep_alive_ = http_should_keep_alive(p) != 0;
@@ -351,7 +356,7 @@ int H1ClientConnection::OnHeadersComplete(http_parser* p) {
 
 int H1ClientConnection::OnBody(http_parser* p, const char* at, size_t len) {
   auto* self = static_cast<H1ClientConnection*>(p->data);
-  if (self->handler_ != nullptr) self->handler_->OnUpstreamData(at, len);
+  if (self->handler_ != nullptr && !self->interim_) self->handler_->OnUpstreamData(at, len);
   return 0;
 }
 
@@ -369,7 +374,8 @@ int H1ClientConnection::OnMessageComplete(http_parser* p) {
   if (self->headers_.size() > 0) {
     // Chunked trailers. Names that are not tokens would be refused downstream: drop them all.
     bool valid = true;
-    for (const http::Header& h : self->headers_.all()) {
+    for (http::Header& h : self->headers_.mutable_all()) {
+      http::TrimTrailingWhitespace(&h.value);
       valid = valid && http::IsToken(h.name) && http::IsFieldValue(h.value);
     }
     if (valid && self->handler_ != nullptr) {

@@ -72,29 +72,6 @@ constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4, kPadded = 0x8
 constexpr size_t kServerMaxFrame = 16384;
 constexpr int kMaxContinuations = 8;
 
-// Checks of findings reported but not fixed yet run only with SLUICE_FUZZ_STRICT=1, so that
-// fuzzing goes on past them (see test/fuzz/README.md, "Open findings"); each has a
-// seed-finding-* reproducer that fails in strict mode.
-bool Strict() {
-  static const bool strict = getenv("SLUICE_FUZZ_STRICT") != nullptr;
-  return strict;
-}
-
-// Whether the upstream's scripted bytes may hold a status line whose code starts with `code`:
-// "<digit>.<digit> <code>", as http-parser (built non-strict) reads "HTTP/1.1 101" — and
-// "H=TP/1.1 101" too.
-bool HasStatus(std::string_view script, std::string_view code) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  for (size_t i = 1; i + 2 < script.size(); ++i) {
-    if (script[i] != '.' || !digit(script[i - 1]) || !digit(script[i + 1])) continue;
-    size_t j = i + 2;
-    if (j >= script.size() || script[j] != ' ') continue;
-    while (j < script.size() && script[j] == ' ') ++j;
-    if (script.substr(j, code.size()) == code) return true;
-  }
-  return false;
-}
-
 std::string Hex(std::string_view bytes, size_t max = 512) {
   static const char* digits = "0123456789abcdef";
   std::string out;
@@ -254,8 +231,6 @@ class Mirror {
     // The fuzzed client may open more streams than the server allows; the server refuses the
     // extra ones, and the mirror must have opened them to read those refusals.
     nghttp2_option_set_peer_max_concurrent_streams(opt, 0xffffffffu);
-    // Open finding: upstream field values with trailing whitespace are forwarded as they are.
-    if (!Strict()) nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(opt, 1);
     nghttp2_session_client_new2(&session_, cbs, this, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
@@ -284,7 +259,6 @@ class Mirror {
         int32_t id = nghttp2_submit_request(session_, nullptr, nva, 4,
                                             a.end_stream ? nullptr : &prd, nullptr);
         if (id == a.stream && !a.end_stream) open_bodies_.insert(id);
-        if (id == a.stream && method == "HEAD") head_streams_.insert(id);
         break;
       }
       case ClientAction::kEnd:
@@ -401,9 +375,7 @@ class Mirror {
       self->Error("the client session sends GOAWAY " +
                   std::string(nghttp2_http2_strerror(frame->goaway.error_code)));
     } else if (frame->hd.type == NGHTTP2_RST_STREAM &&
-               self->own_resets_.count(frame->hd.stream_id) == 0 &&
-               // Open finding: local responses (404, 502...) to HEAD carry their body.
-               (Strict() || self->head_streams_.count(frame->hd.stream_id) == 0)) {
+               self->own_resets_.count(frame->hd.stream_id) == 0) {
       self->Error("the client session resets stream " + std::to_string(frame->hd.stream_id) +
                   " with " + nghttp2_http2_strerror(frame->rst_stream.error_code));
     }
@@ -439,7 +411,6 @@ class Mirror {
   std::set<int32_t> open_bodies_;
   std::set<int32_t> ended_;
   std::set<int32_t> own_resets_;
-  std::set<int32_t> head_streams_;
   std::string error_;
   std::string last_detail_;
   std::string fields_;
@@ -496,9 +467,6 @@ class Harness {
  public:
   Harness() : verbose_(getenv("SLUICE_FUZZ_VERBOSE") != nullptr) {
     fixture_.upstream().set_recording(true, std::string(kTagHeader));
-    // Open question: HTTP/2 requests may carry any token as method ("PET", "get"), which reach
-    // the upstream; HTTP/1.1 clients cannot send those (the codec's http-parser refuses them).
-    fixture_.upstream().set_close_on_unknown_method(!Strict());
   }
 
   void Run(const uint8_t* data, size_t size) {
@@ -512,12 +480,6 @@ class Harness {
       fixture_.upstream().set_script("", false);
     }
     client_ = client;
-    // Open findings: a 101 from the upstream is forwarded (HTTP/2 has no 101, RFC 9113 §8.6);
-    // the body of an interim (1xx) upstream response is forwarded before the final one; a 204's
-    // Content-Length is forwarded (RFC 9110 §8.6).
-    std::string_view script =
-        marker == std::string_view::npos ? "" : input.substr(marker + kUpstreamMarker.size());
-    excuse_mirror_ = !Strict() && (HasStatus(script, "1") || HasStatus(script, "204"));
     size_t cut1 = data[0] * client.size() / 256;
     size_t cut2 = data[1] * client.size() / 256;
     if (cut1 > cut2) std::swap(cut1, cut2);
@@ -544,7 +506,7 @@ class Harness {
       CheckMirror();
     }
     // The server closing by itself must say why first (RFC 9113 §5.4.1, §6.8).
-    if (fixture_.client_eof() && !mirror_->server_goaway() && !client_goaway_ && Strict()) {
+    if (fixture_.client_eof() && !mirror_->server_goaway() && !client_goaway_) {
       Fail("the server closed the connection without a GOAWAY", Describe());
     }
     fixture_.HalfCloseAndSettle(Hex(client));
@@ -592,7 +554,7 @@ class Harness {
   }
 
   void CheckMirror() {
-    if (!mirror_->error().empty() && !mirror_->excused() && !excuse_mirror_) {
+    if (!mirror_->error().empty() && !mirror_->excused()) {
       Fail("the server sent the client invalid HTTP/2",
            mirror_->error() + "\nframes received:\n" + mirror_->frame_log() +
                "fields received:\n" + mirror_->fields() + Describe());
@@ -609,7 +571,6 @@ class Harness {
     }
     std::set<uint64_t> seen;
     for (const fuzz::UpstreamRequest& r : requests) {
-      if (r.refused) continue;
       uint64_t tag = 0;
       if (r.tags.size() != 1 || !absl::SimpleAtoi(Sv(r.tags[0]), &tag) || tag >= records_.size()) {
         Fail("the upstream received a request that is not one of the client's (smuggled)",
@@ -642,7 +603,6 @@ class Harness {
   int64_t live_ = 0;
   std::string_view client_;
   bool client_goaway_ = false;
-  bool excuse_mirror_ = false;
   bool verbose_;
 };
 

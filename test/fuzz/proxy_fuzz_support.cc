@@ -103,11 +103,6 @@ void Upstream::OnRead(bufferevent* bev, void* arg) {
   if (peer->received.size() < 65536) peer->received.append(data);
   size_t n = http_parser_execute(&peer->parser, &self->settings_, data.data(), data.size());
   http_errno err = HTTP_PARSER_ERRNO(&peer->parser);
-  if (err == HPE_INVALID_METHOD && self->close_on_unknown_method_) {
-    if (peer->recording >= 0) self->recorded_[static_cast<size_t>(peer->recording)].refused = true;
-    self->Free(peer);
-    return;
-  }
   if (err != HPE_OK || n != data.size()) {
     std::string detail = std::string(http_errno_name(err)) + " in:\n" + peer->received;
     Fail("the proxy sent the upstream something that is not HTTP/1.1", detail);

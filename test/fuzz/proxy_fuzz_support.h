@@ -53,8 +53,6 @@ struct UpstreamRequest {
   bool chunked = false;
   uint64_t body_bytes = 0;
   bool complete = false;
-  // Its method was unknown and the upstream closed the connection (set_close_on_unknown_method).
-  bool refused = false;
 };
 
 // The in-process upstream: echoes each request's body ("chunked", "close" and "nobody" in the
@@ -71,10 +69,6 @@ class Upstream {
     script_ = script;
     scripted_ = scripted;
   }
-  // A request method http-parser does not know (an extension method, RFC 9110 §9.1) makes the
-  // upstream close the connection, as an http-parser based server would, instead of failing the
-  // "not HTTP/1.1" check.
-  void set_close_on_unknown_method(bool on) { close_on_unknown_method_ = on; }
   // While refusing, new connections are closed as soon as they are accepted.
   void set_refusing(bool refusing) { refusing_ = refusing; }
   bool idle() const { return peers_.empty(); }
@@ -113,7 +107,6 @@ class Upstream {
   std::string script_;
   bool scripted_ = false;
   bool refusing_ = false;
-  bool close_on_unknown_method_ = false;
   uint64_t activity_ = 0;
   uint64_t requests_ = 0;
   bool recording_ = false;

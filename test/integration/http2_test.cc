@@ -171,6 +171,9 @@ TEST_CASE("h2c: malformed requests are refused and never reach the upstream", "[
       {"content-length not a number",
        {.method = "POST", .path = "/echo/x", .headers = {{"content-length", "+5"}}, .body = "hello"}},
       {"missing :path", {.path = "", .headers = {}}},
+      // HTTP/1.1 clients cannot send a method http-parser does not know; HTTP/2 ones neither.
+      {"unknown method", {.method = "PET", .path = "/echo/x"}},
+      {"lower-case method", {.method = "get", .path = "/echo/x"}},
   };
   for (const Case& k : cases) {
     INFO(k.what);
@@ -229,6 +232,8 @@ TEST_CASE("h2c: rapid reset closes the connection, others are unaffected", "[dp]
   H2Client attacker;
   REQUIRE(attacker.Connect(c.dp.proxy));
   CHECK(attacker.RapidReset(5000, Millis(10000)));
+  // The connection says why it ends (RFC 9113 §5.4.1).
+  CHECK(attacker.goaway_received());
   H2Client other;
   REQUIRE(other.Connect(c.dp.proxy));
   CHECK(other.Send({.path = "/echo/after"}).status == 200);

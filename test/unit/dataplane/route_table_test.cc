@@ -159,7 +159,17 @@ TEST_CASE("indexed matching agrees with a scan over every route", "[router]") {
       int kind = static_cast<int>(rng() % 5);
       if (kind == 0) paths.push_back(random_path());
       if (kind == 1) paths.push_back("=" + random_path());
-      if (kind == 2) paths.push_back("~" + random_path() + "/[a-z0-9]+$");
+      if (kind == 2) {
+        // With a leading literal (indexed by it), with none, alternations and case-insensitive
+        // ones (whose literal is shorter or empty).
+        switch (rng() % 5) {
+          case 0: paths.push_back("~" + random_path() + "/[a-z0-9]+$"); break;
+          case 1: paths.push_back("~" + random_path()); break;
+          case 2: paths.push_back("~(" + random_path() + "|" + random_path() + ")/[a-z]+"); break;
+          case 3: paths.push_back("~(?i)" + random_path() + "/.*"); break;
+          default: paths.push_back("~.*/" + pick(segments) + "$"); break;
+        }
+      }
       if (kind == 3) paths.push_back(random_path().substr(0, 1 + rng() % 5));
       if (rng() % 3 == 0) hosts.push_back(pick({"api.example.com", "b.example.com", "*.example.com", "api.*", "other.test"}));
       if (rng() % 4 == 0) methods.push_back(pick({"GET", "POST"}));
